@@ -1,0 +1,90 @@
+"""Composition: one retrieval query from the whole profile.
+
+Each liked entry gets a weight from its own emphasis and its recency (newer turns count more), normalised
+with a softmax so the weights sum to one whatever the profile's size. Liked catalog items pull towards
+their own vectors, liked aspects towards their text; dislikes push away; disliked people become terms an
+item must not mention; hard constraints pass through; every item already mentioned, shown or rejected is
+excluded.
+"""
+
+from __future__ import annotations
+
+import math
+
+from chat_app.profile import Preference, Profile
+from retrieval.recommend import Query
+
+# what a mood asks of genres: (genres it favours, genres it rules against), as soft reranking signals
+MOOD_GENRES = {
+    "light-hearted": ({"Comedy", "Animation", "Children", "Romance", "Musical", "Adventure"},
+                      {"Horror", "War", "Thriller", "Crime", "Film-Noir"}),
+    "feel-good": ({"Comedy", "Romance", "Musical", "Children", "Animation"}, {"Horror", "War", "Film-Noir"}),
+    "uplifting": ({"Comedy", "Romance", "Musical", "Drama"}, {"Horror", "Film-Noir"}),
+    "funny": ({"Comedy"}, {"Horror", "War"}),
+    "fun": ({"Comedy", "Adventure", "Animation"}, {"War", "Horror"}),
+    "cozy": ({"Comedy", "Romance", "Animation", "Children"}, {"Horror", "War", "Thriller"}),
+    "relaxing": ({"Comedy", "Romance", "Animation", "Documentary"}, {"Horror", "War", "Thriller"}),
+    "romantic": ({"Romance"}, set()),
+    "dark": ({"Thriller", "Crime", "Horror", "Film-Noir", "Drama"}, {"Children", "Animation", "Musical"}),
+    "gritty": ({"Crime", "Thriller", "War", "Drama"}, {"Children", "Animation", "Musical"}),
+    "scary": ({"Horror", "Thriller"}, {"Children", "Comedy"}),
+    "intense": ({"Thriller", "Action", "War"}, {"Children"}),
+    "sad": ({"Drama"}, {"Comedy"}),
+    "emotional": ({"Drama", "Romance"}, set()),
+    "epic": ({"Adventure", "War", "Fantasy", "Action"}, set()),
+    "mind-bending": ({"Sci-Fi", "Mystery", "Thriller"}, {"Children"}),
+}
+RECENCY = 0.6  # log-weight lost per turn of age
+ITEM_BOOST = 0.5  # a named movie says more about taste than one aspect word
+
+
+def softmax_weights(prefs: list[Preference], turn: int) -> list[float]:
+    """Normalised weights: softmax over log(emphasis) - RECENCY * age (+ ITEM_BOOST for items)."""
+    if not prefs:
+        return []
+    logits = [math.log(max(p.weight, 1e-6)) - RECENCY * max(turn - p.turn, 0)
+              + (ITEM_BOOST if p.item_id else 0.0) for p in prefs]
+    top = max(logits)
+    exps = [math.exp(v - top) for v in logits]
+    total = sum(exps)
+    return [e / total for e in exps]
+
+
+def aspect_text(pref: Preference) -> str:
+    if pref.kind == "genre":
+        return f"{pref.text} movie"
+    if pref.kind == "mood":
+        return f"a {pref.text} movie"
+    if pref.kind == "item":
+        return pref.text
+    return pref.text
+
+
+def compose_query(profile: Profile, fallback_text: str = "", exclude: set[str] | frozenset[str] = frozenset()) -> Query:
+    liked = profile.liked()
+    weights = softmax_weights(liked, profile.turn)
+    texts = tuple((aspect_text(p), w) for p, w in zip(liked, weights) if not p.item_id)
+    items = tuple((p.item_id, w) for p, w in zip(liked, weights) if p.item_id)
+    disliked = profile.disliked()
+    d_weights = softmax_weights(disliked, profile.turn)
+    avoid_texts = tuple((aspect_text(p), w) for p, w in zip(disliked, d_weights)
+                        if not p.item_id and p.kind != "person")
+    avoid_items = tuple((p.item_id, w) for p, w in zip(disliked, d_weights) if p.item_id)
+    avoid_terms = tuple(p.text for p in disliked if p.kind == "person")
+    genre_fit: dict[str, float] = {}
+    for pref, w in zip(liked, weights):
+        favoured, against = MOOD_GENRES.get(pref.text.lower(), (set(), set())) if pref.kind == "mood" else (set(), set())
+        if pref.kind == "genre":
+            favoured = {pref.text}
+        for genre in favoured:
+            genre_fit[genre] = genre_fit.get(genre, 0.0) + 1.0
+        for genre in against:
+            genre_fit[genre] = genre_fit.get(genre, 0.0) - 1.0
+    for pref in disliked:
+        if pref.kind == "genre":
+            genre_fit[pref.text] = genre_fit.get(pref.text, 0.0) - 1.0
+    if not texts and not items and fallback_text.strip():
+        texts = ((fallback_text.strip()[:500], 1.0),)
+    return Query(texts=texts, items=items, avoid_texts=avoid_texts, avoid_items=avoid_items,
+                 constraints=profile.constraints, avoid_terms=avoid_terms, genre_fit=genre_fit,
+                 exclude=frozenset(exclude) | profile.mentioned_ids())

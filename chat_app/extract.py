@@ -1,0 +1,122 @@
+"""Interest extraction: the LLM's structured reading of a message, grounded in the text and the catalog.
+
+The LLM answers a JSON schema (constrained decoding on llama.cpp, validated everywhere). Its answer is
+then grounded: titles must be written in the message and are linked to catalog ids by fuzzy matching
+(unknown titles stay text); hard constraints count only when the message states them (the deterministic
+reader in `chat_app.rules` must see them too); genres must be in the catalog's vocabulary. The rule-based
+reading fills what the LLM missed. If the LLM fails, the rule-based reading alone is used, and the turn
+records why.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from chat_app.llm.base import ChatModel, ModelError, complete_json
+from chat_app.profile import ASPECT_KINDS, INTENTS, Delta, Preference, Profile
+from chat_app.rules import GENRE_WORDS, read_message
+from prompts import load_prompt
+from retrieval.catalog import GENRES
+from retrieval.titles import TitleIndex
+
+log = logging.getLogger(__name__)
+
+_ASPECT = {"type": "object", "properties": {"kind": {"type": "string", "enum": list(ASPECT_KINDS)},
+                                            "text": {"type": "string", "maxLength": 60}},
+           "required": ["kind", "text"]}
+_TITLES = {"type": "array", "items": {"type": "string", "maxLength": 120}, "maxItems": 6}
+# Small on purpose: every output token costs ~50 ms on a 2-core CPU. Years, runtimes and excluded genres
+# are read exactly by chat_app.rules, so the LLM is asked only for what rules cannot read well.
+EXTRACT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "intent": {"type": "string", "enum": list(INTENTS)},
+        "liked_titles": _TITLES,
+        "disliked_titles": _TITLES,
+        "likes": {"type": "array", "items": _ASPECT, "maxItems": 6},
+        "dislikes": {"type": "array", "items": _ASPECT, "maxItems": 6},
+    },
+    "required": ["intent", "liked_titles", "disliked_titles", "likes", "dislikes"],
+}
+MAX_PROMPT_MESSAGE = 1500  # characters of the message shown to the LLM; the rules read all of it
+
+
+@dataclass(frozen=True)
+class Extraction:
+    delta: Delta
+    source: str  # "llm+rules" or "rules"
+    problem: str | None = None  # why the LLM reading was not used
+
+
+def describe_profile(profile: Profile) -> str:
+    if profile.is_empty:
+        return "nothing yet."
+    likes = ", ".join(p.text for p in profile.liked()) or "-"
+    dislikes = ", ".join(p.text for p in profile.disliked()) or "-"
+    limits = "; ".join(profile.constraints.describe()) or "-"
+    return f"likes: {likes}. dislikes: {dislikes}. limits: {limits}."
+
+
+def _written_in(phrase: str, message: str) -> bool:
+    """Is `phrase` in the message, allowing typos? ("Interstelar" for "Interstellar")."""
+    phrase, message = " ".join(phrase.lower().split()), " ".join(message.lower().split())
+    if not phrase or len(phrase) > len(message):
+        return False
+    return phrase in message or (len(phrase) >= 5 and fuzz.partial_ratio(phrase, message) >= 85)
+
+
+def _genre_of(text: str) -> str | None:
+    lowered = text.lower().strip()
+    return next((g for g in GENRES if g.lower() == lowered), GENRE_WORDS.get(lowered))
+
+
+def ground(raw: dict, message: str, titles: TitleIndex, turn: int) -> Delta:
+    """Keep what the LLM said that the message supports, with titles linked to the catalog."""
+    prefs: list[Preference] = []
+    for field_name, polarity in (("liked_titles", "like"), ("disliked_titles", "dislike")):
+        for title in raw.get(field_name, []):
+            if _written_in(title, message):
+                prefs.append(Preference("item", " ".join(title.split()), polarity, turn, item_id=titles.link(title)))
+    for field_name, polarity in (("likes", "like"), ("dislikes", "dislike")):
+        for aspect in raw.get(field_name, []):
+            text = " ".join(aspect["text"].split())
+            if not text or (aspect["kind"] == "person" and not _written_in(text, message)):
+                continue
+            genre = _genre_of(text)
+            kind, text = ("genre", genre) if genre else (aspect["kind"], text)
+            prefs.append(Preference(kind, text, polarity, turn))
+    return Delta(intent=raw.get("intent", "new_request"), preferences=tuple(prefs))
+
+
+def combine(primary: Delta, extra: Delta) -> Delta:
+    """`primary`'s entries and constraints win; `extra` adds entries about things `primary` did not name."""
+    keys = {p.key for p in primary.preferences}
+    texts = {p.text.lower() for p in primary.preferences}
+    added = tuple(p for p in extra.preferences if p.key not in keys and p.text.lower() not in texts)
+    intent = extra.intent if primary.intent == "new_request" else primary.intent
+    if intent == "chitchat" and (primary.preferences or added or primary.constraints):
+        intent = "new_request"
+    return Delta(intent, primary.preferences + added, {**extra.constraints, **primary.constraints},
+                 tuple(dict.fromkeys(primary.lifted + extra.lifted)))
+
+
+def extract(llm: ChatModel | None, profile: Profile, recent: list[str], message: str, turn: int,
+            titles: TitleIndex, *, latest_year: int = 2018, timeout_s: float | None = 60) -> Extraction:
+    rules = read_message(message, titles, turn, latest_year)
+    if llm is None:
+        return Extraction(rules, "rules")
+    prompt = load_prompt("extract").render(
+        profile=describe_profile(profile),
+        recent=("Earlier in the chat: " + " | ".join(recent)) if recent else "",
+        message=message[:MAX_PROMPT_MESSAGE])
+    try:
+        raw = complete_json(llm, prompt, EXTRACT_SCHEMA, max_tokens=160, temperature=0.0, timeout_s=timeout_s)
+    except ModelError as exc:
+        log.warning("interest extraction fell back to rules: %s", exc)
+        return Extraction(rules, "rules", str(exc))
+    # rule-read titles, people and constraints are exact; the LLM adds what rules cannot read
+    # (typo'd titles, themes, moods in other words) and the turn's intent
+    return Extraction(combine(rules, ground(raw, message, titles, turn)), "llm+rules")

@@ -1,0 +1,49 @@
+"""Build the shared, read-only services from Settings: catalog, embedder, index, collaborative model, LLM.
+
+Called by launch.py, the benchmark and the real-model tests, so all of them run the same parts. Each step
+that can fail on a person's machine raises an error whose message says what to do.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from chat_app.llm.llamacpp import LlamaCppModel
+from chat_app.llm.loader import load_chat_model, resolve_model
+from chat_app.pipeline import Services
+from chat_app.settings import Settings
+from retrieval.catalog import load_catalog
+from retrieval.collaborative import ItemCF
+from retrieval.embeddings import SentenceTransformerEmbedder
+from retrieval.store import ItemIndex, persistent_client
+from retrieval.titles import TitleIndex
+
+log = logging.getLogger(__name__)
+
+
+def build_services(settings: Settings, *, progress: bool = True, embedder=None, llm=None) -> Services:
+    # one lock for all CPU-heavy inference: the LLM and the query embedder never fight over the cores
+    compute_lock = threading.Lock()
+    catalog = load_catalog(settings.catalog)
+    log.info("catalog: %d items from %s", len(catalog), settings.catalog)
+    embedder = embedder or SentenceTransformerEmbedder(threads=settings.embed_threads, lock=compute_lock)
+    index = ItemIndex(persistent_client(settings.index_dir), catalog, embedder)
+    index.open(rebuild=settings.rebuild_index, progress=None if progress else False)
+    cf = ItemCF.load(catalog, settings.catalog.parent / "ratings.csv.gz")
+    writer = llm
+    if llm is None and not settings.no_llm:
+        choice = resolve_model(settings.model, settings.cache_dir, progress=progress)
+        load = lambda: load_chat_model(choice, engine=settings.engine, n_threads=settings.threads,
+                                       n_ctx=settings.n_ctx, seed=settings.seed, lock=compute_lock)
+        llm = writer = load()
+        if isinstance(llm, LlamaCppModel):
+            # a second llama.cpp context on the same (memory-mapped, shared) weights: extraction and
+            # explanation prompts each keep their own cached prefix instead of evicting each other's
+            writer = load()
+    years = [item.year for item in catalog if item.year]
+    return Services(
+        catalog=catalog, titles=TitleIndex.from_catalog(catalog), index=index, embedder=embedder, cf=cf,
+        llm=llm, writer=writer, k=settings.top_k, n_candidates=settings.candidates,
+        max_message_chars=settings.max_message_chars, llm_timeout_s=settings.llm_timeout,
+        latest_year=max(years) if years else 2018)

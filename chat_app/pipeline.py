@@ -1,0 +1,122 @@
+"""The turn pipeline: message -> interests -> query -> candidates -> ranked items -> explained reply.
+
+`run_turn` reads top to bottom, one call per arrow, and yields `TurnView` snapshots as the reply grows:
+first what was understood and which items were picked (so they are visible at once), then each item's
+explanation as it streams. It mutates only the `SessionState` it is given. The app, the scripted dialogue
+tests and the benchmarks all call this same function.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from typing import Iterator
+
+from chat_app.compose import compose_query
+from chat_app.explain import explain_stream
+from chat_app.extract import extract
+from chat_app.llm.base import ChatModel
+from chat_app.profile import Profile, merge
+from chat_app.session import SessionState, clean_message
+from retrieval.catalog import Catalog
+from retrieval.collaborative import ItemCF
+from retrieval.embeddings import Embedder
+from retrieval.recommend import Ranked, recommend
+from retrieval.store import ItemIndex
+from retrieval.titles import TitleIndex
+
+
+@dataclass(frozen=True)
+class Services:
+    """The read-only parts a turn uses, built once by launch.py (or a test) and shared by all sessions."""
+
+    catalog: Catalog
+    titles: TitleIndex
+    index: ItemIndex
+    embedder: Embedder
+    cf: ItemCF | None
+    llm: ChatModel | None
+    writer: ChatModel | None = None  # the model that writes explanations; defaults to `llm`
+    k: int = 5
+    n_candidates: int = 50
+    max_message_chars: int = 4000
+    llm_timeout_s: float = 60.0
+    latest_year: int = 2018
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    ranked: Ranked
+    explanation: str = ""
+    done: bool = False
+
+
+@dataclass(frozen=True)
+class TurnView:
+    notice: str = ""
+    recommendations: tuple[Recommendation, ...] = ()
+    profile: Profile = field(default_factory=Profile)
+    finished: bool = False
+    timings: dict = field(default_factory=dict)
+    problems: tuple[str, ...] = ()
+
+
+def _intro(profile: Profile, truncated: bool, n: int) -> str:
+    parts = []
+    if truncated:
+        parts.append("Your message was very long, so I read only its beginning.")
+    limits = profile.constraints.describe()
+    parts.append(f"Here are {n} picks" + (f" ({'; '.join(limits)})" if limits else "") + ":")
+    return " ".join(parts)
+
+
+def run_turn(services: Services, state: SessionState, message: object) -> Iterator[TurnView]:
+    start = time.perf_counter()
+    clean = clean_message(message, services.max_message_chars)
+    if not clean.text:
+        yield TurnView("Tell me what you feel like watching — a movie you loved, a mood, a genre, an era.",
+                       profile=state.profile, finished=True)
+        return
+    state.turn += 1
+    extraction = extract(services.llm, state.profile, state.recent(), clean.text, state.turn, services.titles,
+                         latest_year=services.latest_year, timeout_s=services.llm_timeout_s)
+    state.profile = merge(state.profile, extraction.delta, state.turn)
+    state.user_messages.append(clean.text)
+    timings = {"extract_s": time.perf_counter() - start}
+    problems = (extraction.problem,) if extraction.problem else ()
+    said_nothing_new = not extraction.delta.preferences and not extraction.delta.constraints
+    if state.profile.is_empty and said_nothing_new or extraction.delta.intent == "chitchat" and said_nothing_new:
+        notice = ("Hi! Tell me about a movie you loved, or what you are in the mood for, and I will suggest a "
+                  "few from the catalog." if state.profile.is_empty else
+                  "Happy to help. Tell me more (a mood, an era, a movie you loved) and I will find more.")
+        yield TurnView(notice, profile=state.profile, finished=True, timings=timings, problems=problems)
+        return
+
+    query = compose_query(state.profile, fallback_text=clean.text, exclude=set(state.shown))
+    picks = recommend(query, services.catalog, services.index, services.embedder, services.cf,
+                      k=services.k, n_candidates=services.n_candidates)
+    timings["retrieve_s"] = time.perf_counter() - start - timings["extract_s"]
+    if not picks:
+        limits = "; ".join(state.profile.constraints.describe()) or "what you asked"
+        yield TurnView(f"Nothing left in the catalog fits {limits}. Try loosening a limit, e.g. "
+                       "\"any year is fine\" or \"horror is ok\".", profile=state.profile, finished=True,
+                       timings=timings, problems=problems)
+        return
+    state.shown.extend(p.item.id for p in picks)
+    recs = [Recommendation(p) for p in picks]
+    view = TurnView(_intro(state.profile, clean.truncated, len(picks)), tuple(recs), state.profile,
+                    timings=timings, problems=problems)
+    timings["first_visible_s"] = time.perf_counter() - start
+    yield view
+
+    explain_start = time.perf_counter()
+    for i, pick in enumerate(picks):
+        text = ""
+        for text in explain_stream(services.writer or services.llm, pick, state.profile, services.catalog,
+                                   timeout_s=services.llm_timeout_s):
+            recs[i] = Recommendation(pick, text)
+            yield replace(view, recommendations=tuple(recs))
+        recs[i] = Recommendation(pick, text, done=True)
+    timings["explain_s"] = time.perf_counter() - explain_start
+    timings["total_s"] = time.perf_counter() - start
+    yield replace(view, recommendations=tuple(recs), finished=True, timings=timings)

@@ -1,0 +1,89 @@
+"""The typed picture of one person's interests, the per-turn change to it, and the rule that merges them.
+
+`Profile` is what the system believes now; `Delta` is what one turn said. `merge` is pure: it returns a new
+profile and never mutates its inputs. Rules: the newest turn wins a contradiction (a liked aspect removes
+the same aspect's dislike and vice versa; a liked genre lifts its exclusion); constraints given this turn
+replace earlier ones; every entry records the turn it came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from retrieval.constraints import Constraints
+
+Polarity = Literal["like", "dislike"]
+ASPECT_KINDS = ("genre", "theme", "mood", "person", "era", "language", "other")
+INTENTS = ("new_request", "refine", "feedback", "question", "chitchat")
+
+
+@dataclass(frozen=True)
+class Preference:
+    kind: str  # "item" or one of ASPECT_KINDS
+    text: str
+    polarity: Polarity
+    turn: int
+    item_id: str | None = None  # set for items linked to the catalog
+    weight: float = 1.0
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.kind, self.item_id or self.text.strip().lower())
+
+
+@dataclass(frozen=True)
+class Delta:
+    """What one message said, already linked to catalog ids where possible."""
+
+    intent: str = "new_request"
+    preferences: tuple[Preference, ...] = ()
+    constraints: dict = field(default_factory=dict)  # Constraints field -> value, only what this turn set
+    lifted: tuple[str, ...] = ()  # constraint fields the user withdrew ("any year is fine")
+
+
+@dataclass(frozen=True)
+class Profile:
+    preferences: tuple[Preference, ...] = ()
+    constraints: Constraints = Constraints()
+    turn: int = 0
+
+    def liked(self, kind: str | None = None) -> list[Preference]:
+        return [p for p in self.preferences if p.polarity == "like" and (kind is None or p.kind == kind)]
+
+    def disliked(self, kind: str | None = None) -> list[Preference]:
+        return [p for p in self.preferences if p.polarity == "dislike" and (kind is None or p.kind == kind)]
+
+    def mentioned_ids(self) -> set[str]:
+        return {p.item_id for p in self.preferences if p.item_id}
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.preferences and self.constraints == Constraints()
+
+
+def merge(profile: Profile, delta: Delta, turn: int) -> Profile:
+    prefs = {p.key: p for p in profile.preferences}
+    order = [p.key for p in profile.preferences]
+    excluded = set(profile.constraints.genres_excluded)
+    for new in delta.preferences:
+        new = replace(new, turn=turn)
+        if new.key not in prefs:
+            order.append(new.key)
+        prefs[new.key] = new  # same key: newest polarity and turn win
+        if new.kind == "genre" and new.polarity == "like":
+            excluded.discard(new.text)
+    constraints = profile.constraints
+    for name in delta.lifted:
+        constraints = constraints.without(name)
+    updates = dict(delta.constraints)
+    if "genres_excluded" in updates:
+        excluded |= set(updates["genres_excluded"])
+    updates["genres_excluded"] = tuple(sorted(excluded))
+    constraints = replace(constraints, **updates).normalized()
+    # a genre both required and excluded: this turn's word decides, else exclusion wins
+    required = tuple(g for g in constraints.genres_required if g not in constraints.genres_excluded
+                     or g in delta.constraints.get("genres_required", ()))
+    excluded_final = tuple(g for g in constraints.genres_excluded if g not in required)
+    constraints = replace(constraints, genres_required=required, genres_excluded=excluded_final)
+    return Profile(tuple(prefs[k] for k in order), constraints, turn)

@@ -1,0 +1,163 @@
+"""Deterministic reading of a message: years, runtimes, genres, moods, people and titles, with negation.
+
+It serves three ways: as the check that grounds what the LLM extracted (a hard constraint must be said in
+the text), as the fallback when the LLM fails, and as the whole extractor in no-LLM mode. It favours
+precision: what it is unsure of it leaves to the LLM.
+"""
+
+from __future__ import annotations
+
+import re
+
+from chat_app.profile import Delta, Preference
+from retrieval.titles import TitleIndex, normalize
+
+GENRE_WORDS = {
+    "action": "Action", "adventure": "Adventure", "adventures": "Adventure", "animated": "Animation",
+    "animation": "Animation", "cartoon": "Animation", "cartoons": "Animation", "anime": "Animation",
+    "kids": "Children", "children": "Children", "family": "Children", "comedy": "Comedy",
+    "comedies": "Comedy", "rom-com": "Comedy", "romcom": "Comedy", "crime": "Crime", "gangster": "Crime",
+    "documentary": "Documentary", "documentaries": "Documentary", "drama": "Drama", "dramas": "Drama",
+    "fantasy": "Fantasy", "noir": "Film-Noir", "horror": "Horror", "scary": "Horror", "slasher": "Horror",
+    "musical": "Musical", "musicals": "Musical", "mystery": "Mystery", "mysteries": "Mystery",
+    "whodunit": "Mystery", "romance": "Romance", "romantic": "Romance", "sci-fi": "Sci-Fi", "scifi": "Sci-Fi",
+    "science fiction": "Sci-Fi", "sci fi": "Sci-Fi", "thriller": "Thriller", "thrillers": "Thriller",
+    "suspense": "Thriller", "war": "War", "western": "Western", "westerns": "Western",
+}
+MOOD_WORDS = {
+    "lighter": "light-hearted", "light": "light-hearted", "light-hearted": "light-hearted",
+    "lighthearted": "light-hearted", "feel-good": "feel-good", "feel good": "feel-good", "uplifting": "uplifting",
+    "funny": "funny", "hilarious": "funny", "fun": "fun", "dark": "dark", "gritty": "gritty", "sad": "sad",
+    "emotional": "emotional", "scary": "scary", "mind-bending": "mind-bending", "mindbending": "mind-bending",
+    "thought-provoking": "thought-provoking", "cozy": "cozy", "relaxing": "relaxing", "intense": "intense",
+    "violent": "violent", "romantic": "romantic", "quirky": "quirky", "epic": "epic",
+}
+LANGUAGES = {"english": "en", "french": "fr", "spanish": "es", "german": "de", "italian": "it",
+             "japanese": "ja", "korean": "ko", "chinese": "zh", "mandarin": "zh", "cantonese": "cn",
+             "hindi": "hi", "russian": "ru", "swedish": "sv", "danish": "da", "portuguese": "pt"}
+NEGATIONS = r"(?:no|not|without|never|nothing|avoid|except|hate|hated|dislike|disliked|don't|dont|do not|" \
+            r"didn't|didnt|isn't|no more|none of|skip|anything but|not into|can't stand|cant stand|sick of)"
+_NEG_BEFORE = re.compile(r"\b" + NEGATIONS + r"\b[\w\s,'-]{0,24}$", re.IGNORECASE)
+_LIFT = re.compile(r"\b(is|are|'s)\s+(fine|ok|okay|good|alright|great)\b|\bactually\b", re.IGNORECASE)
+_GREETING = re.compile(r"^\s*(hi|hello|hey|hola|bonjour|salut|hallo|ciao|ola|olá|namaste|yo|good (morning|evening|afternoon)"
+                       r"|thanks?|thank you|merci|gracias|danke)\b[\s!.,?]*$", re.IGNORECASE)
+_PERSON = re.compile(r"\b(?:no|not|without|with|starring|by|from|love|like|loved|liked|hate|hated|except|more)\s+"
+                     r"((?:[A-Z][a-z'’.-]+|[A-Z]\.)(?:\s+(?:[A-Z][a-z'’.-]+|[A-Z]\.|de|van|von|del|da)){1,3})")
+_COMMON = {"something", "anything", "movie", "movies", "film", "films", "tonight", "the", "and", "please",
+           "thanks", "also", "maybe", "more", "less", "love", "like", "good", "great", "it", "her", "up", "go",
+           "yes", "no", "ok", "okay", "now", "again", "still", "older", "newer", "old", "new", "before", "after",
+           "fun", "funny", "light", "dark", "home", "heat", "seven", "kids", "family", "war", "crime", "drama",
+           "comedy", "horror", "action", "romance", "thriller", "western", "mystery", "fantasy", "adventure"}
+
+
+def _negated(text: str, start: int) -> bool:
+    window = text[max(0, start - 40) : start]
+    window = re.split(r"[.;!?]|\bbut\b", window)[-1]
+    return bool(_NEG_BEFORE.search(window))
+
+
+def years_and_runtime(text: str, latest_year: int = 2018) -> tuple[dict, list[str]]:
+    """Hard constraints on year and runtime said in so many words; returns (fields, lifted fields)."""
+    t = text.lower()
+    out: dict = {}
+    lifted: list[str] = []
+    if m := re.search(r"\bbetween\s+(\d{4})\s+(?:and|&)\s+(\d{4})\b|\b(\d{4})\s*(?:-|–|to)\s*(\d{4})\b", t):
+        a, b = (int(x) for x in m.groups() if x)
+        out["year_min"], out["year_max"] = min(a, b), max(a, b)
+    else:
+        if m := re.search(r"\b(?:before|pre-?|older than|earlier than|prior to|until|up to)\s*(\d{4})\b", t):
+            out["year_max"] = int(m.group(1)) - (0 if "until" in m.group(0) or "up to" in m.group(0) else 1)
+        if m := re.search(r"\b(?:after|post-?|newer than|later than)\s*(\d{4})\b", t):
+            out["year_min"] = int(m.group(1)) + 1
+        if m := re.search(r"\b(?:since|from)\s*(\d{4})\b(?!s)", t):
+            out["year_min"] = int(m.group(1))
+        if m := re.search(r"\b(?:(19|20)?(\d)0)(?:'?s)\b", t):
+            century = m.group(1) or ("20" if m.group(2) in "012" else "19")
+            start = int(century + m.group(2) + "0")
+            if not re.search(r"\b(?:before|after|since|pre|post)\b\s*(?:the\s+)?$", t[: m.start()]):
+                out["year_min"], out["year_max"] = start, start + 9
+    if "year_min" not in out and re.search(r"\b(recent|new(er)? (ones|movies|films|releases|stuff)|latest)\b", t):
+        out["year_min"] = latest_year - 5
+    if re.search(r"\b(any (year|era|decade)|don'?t care (about|when)|year doesn'?t matter)\b", t):
+        lifted += ["year_min", "year_max"]
+    hours = r"(\d+(?:\.\d+)?|an?|one|two|three)\s*(?:and a half\s*)?(hours?|hrs?|h)\b"
+    if m := re.search(r"\b(?:under|less than|shorter than|at most|max(?:imum)?|no (?:more|longer) than|within)\s*"
+                      + hours, t):
+        amount = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3}.get(m.group(1)) or float(m.group(1))
+        half = 0.5 if "and a half" in m.group(0) else 0
+        out["runtime_max"] = int(round((float(amount) + half) * 60))
+    elif m := re.search(r"\b(?:under|less than|shorter than|at most|max(?:imum)?|no (?:more|longer) than)\s*"
+                        r"(\d{2,3})\s*(?:min|mins|minutes)\b", t):
+        out["runtime_max"] = int(m.group(1))
+    if re.search(r"\b(any (length|runtime)|length doesn'?t matter)\b", t):
+        lifted.append("runtime_max")
+    return out, lifted
+
+
+def spot_titles(text: str, titles: TitleIndex) -> list[tuple[str, str, int, int]]:
+    """Catalog titles written in the text: (item id, surface text, start, end), longest match first."""
+    tokens = [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[\w'’:&-]+", text)]
+    found, used = [], set()
+    for size in range(8, 0, -1):
+        for i in range(len(tokens) - size + 1):
+            span = range(i, i + size)
+            if used & set(span):
+                continue
+            surface = text[tokens[i][1] : tokens[i + size - 1][2]]
+            key = normalize(surface)
+            if not key or key not in titles._exact:
+                continue
+            words = surface.split()
+            if size == 1 and (key in _COMMON or len(key) < 4 or not surface[0].isupper()):
+                continue
+            if size > 1 and not any(w[0].isupper() or w[0].isdigit() for w in words) and len(key) < 12:
+                continue
+            found.append((titles.link(surface), surface, tokens[i][1], tokens[i + size - 1][2]))
+            used |= set(span)
+    return sorted(found, key=lambda f: f[2])
+
+
+def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 2018) -> Delta:
+    """Everything this module can read off one message, as a Delta."""
+    prefs: list[Preference] = []
+    masked = text
+    for item_id, surface, start, end in spot_titles(text, titles):
+        polarity = "dislike" if _negated(text, start) else "like"
+        prefs.append(Preference("item", surface, polarity, turn, item_id=item_id))
+        masked = masked[:start] + " " * (end - start) + masked[end:]
+    lower = masked.lower()
+    constraints, lifted = years_and_runtime(masked, latest_year)
+    excluded, liked_genres = set(), set()
+    for word, genre in sorted(GENRE_WORDS.items(), key=lambda kv: -len(kv[0])):
+        for m in re.finditer(r"\b" + re.escape(word) + r"\b", lower):
+            if _negated(lower, m.start()):
+                excluded.add(genre)
+            else:
+                liked_genres.add(genre)
+    for genre in sorted(liked_genres - excluded):
+        prefs.append(Preference("genre", genre, "like", turn))
+        if _LIFT.search(lower):
+            constraints.setdefault("genres_excluded", ())
+    for genre in sorted(excluded):
+        prefs.append(Preference("genre", genre, "dislike", turn))
+    if excluded:
+        constraints["genres_excluded"] = tuple(sorted(excluded))
+    seen_moods = set()
+    for word, mood in MOOD_WORDS.items():
+        for m in re.finditer(r"\b" + re.escape(word) + r"\b", lower):
+            if mood not in seen_moods:
+                seen_moods.add(mood)
+                prefs.append(Preference("mood", mood, "dislike" if _negated(lower, m.start()) else "like", turn))
+    for name, code in LANGUAGES.items():
+        if re.search(r"\b(in|only)\s+" + name + r"\b|\b" + name + r"[- ]language\b", lower):
+            constraints["languages"] = (code,)
+    for m in _PERSON.finditer(masked):
+        name = m.group(1).strip(" .")
+        if normalize(name) in titles._exact or name.lower() in GENRE_WORDS:
+            continue
+        polarity = "dislike" if _negated(masked, m.start(1)) else "like"
+        prefs.append(Preference("person", name, polarity, turn))
+    intent = "new_request"
+    if _GREETING.match(text) and not prefs and not constraints:
+        intent = "chitchat"
+    return Delta(intent=intent, preferences=tuple(prefs), constraints=constraints, lifted=tuple(lifted))

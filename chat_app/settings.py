@@ -1,0 +1,101 @@
+"""One typed Settings object: command-line flags, CINECHAT_* environment variables, defaults, in that order.
+
+Built once in launch.py (`Settings.from_cli()`), or constructed directly with overrides in tests. Every
+value is validated here, so a bad flag or variable stops start-up with a message naming it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, CliApp, SettingsConfigDict
+
+from retrieval.catalog import DEFAULT_CATALOG
+
+
+def available_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "cinechat"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CINECHAT_", cli_prog_name="launch.py", cli_kebab_case=True, cli_implicit_flags=True,
+        extra="forbid", validate_default=True)
+
+    host: str = Field("127.0.0.1", description="address to serve on; 0.0.0.0 exposes the app to your network")
+    port: int = Field(7860, ge=1, le=65535, description="port to serve on")
+    share: bool = Field(False, description="also open a public Gradio share link (needs the internet)")
+    auth: str | None = Field(None, description="protect the UI and API with user:password")
+    model: str = Field("default", description="chat model: 'default' (packaged Qwen2.5-Coder-1.5B GGUF), "
+                       "'small' (packaged 0.5B), a .gguf path, a local HF model folder, or a HF hub id")
+    engine: str = Field("auto", description="LLM engine: auto (CUDA -> transformers, else llama.cpp for GGUF), "
+                        "llama.cpp, or transformers")
+    threads: int = Field(default_factory=available_cores, ge=1, le=256,
+                         description="CPU threads for the LLM (default: all cores)")
+    embed_threads: int = Field(1, ge=1, le=256, description="CPU threads for query embeddings")
+    n_ctx: int = Field(4096, ge=512, le=131072, description="LLM context window in tokens")
+    catalog: Path = Field(DEFAULT_CATALOG, description="catalog file (.jsonl.gz) to recommend from")
+    index_dir: Path = Field(default_factory=lambda: default_cache_dir() / "index",
+                            description="folder for the Chroma index (rebuilt when catalog or embedder change)")
+    cache_dir: Path = Field(default_factory=default_cache_dir, description="folder for joined model files")
+    rebuild_index: bool = Field(False, description="rebuild the index even if it looks current")
+    no_llm: bool = Field(False, description="run without an LLM: rule-based understanding, template explanations")
+    top_k: int = Field(5, ge=1, le=20, description="recommendations per reply")
+    candidates: int = Field(50, ge=5, le=500, description="candidates retrieved before reranking")
+    max_message_chars: int = Field(4000, ge=100, le=100_000, description="longest message read, in characters")
+    llm_timeout: float = Field(60.0, gt=0, le=3600, description="seconds one LLM call may take")
+    concurrency: int = Field(1, ge=1, le=64, description="turns processed at once (the LLM serialises anyway)")
+    queue_size: int = Field(64, ge=1, le=10_000, description="turns that may wait; beyond that users are told to retry")
+    seed: int = Field(0, description="random seed for the LLM")
+
+    @field_validator("auth")
+    @classmethod
+    def _auth_shape(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        user, sep, password = value.partition(":")
+        if not sep or not user.strip() or not password:
+            raise ValueError("auth must look like user:password, with a non-empty user and password")
+        return value
+
+    @field_validator("engine")
+    @classmethod
+    def _engine_known(cls, value: str) -> str:
+        if value not in ("auto", "llama.cpp", "transformers"):
+            raise ValueError("engine must be auto, llama.cpp or transformers")
+        return value
+
+    @field_validator("model")
+    @classmethod
+    def _model_given(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("model must not be empty")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _paths_expanded(self) -> "Settings":
+        self.catalog = self.catalog.expanduser()
+        self.index_dir = self.index_dir.expanduser()
+        self.cache_dir = self.cache_dir.expanduser()
+        return self
+
+    @property
+    def auth_pair(self) -> tuple[str, str] | None:
+        if not self.auth:
+            return None
+        user, _, password = self.auth.partition(":")
+        return user, password
+
+    @classmethod
+    def from_cli(cls, argv: list[str] | None = None) -> "Settings":
+        return CliApp.run(cls, cli_args=argv)

@@ -1,0 +1,50 @@
+"""Reranking as pure functions: a weighted feature score, then maximal-marginal-relevance for diversity.
+
+Inputs are plain arrays so every step can be checked by hand; `retrieval.recommend` gathers the features.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class RerankWeights:
+    dense: float = 1.0
+    cf: float = 0.35
+    popularity: float = 0.12
+    quality: float = 0.06
+    dislike: float = 0.8
+    genre_fit: float = 0.25
+    dislike_floor: float = 0.35  # similarity to a dislike below this is not penalised
+    diversity: float = 0.25  # MMR: share of the score given to being unlike earlier picks
+
+
+def feature_score(dense: np.ndarray, cf: np.ndarray, popularity: np.ndarray, quality: np.ndarray,
+                  dislike: np.ndarray, genre_fit: np.ndarray, w: RerankWeights = RerankWeights()) -> np.ndarray:
+    """Linear score; `cf` is scaled to [0, 1] by its maximum so its weight means the same for any seeds."""
+    cf_max = float(cf.max()) if cf.size and cf.max() > 0 else 1.0
+    penalty = np.clip(dislike - w.dislike_floor, 0.0, None)
+    return (w.dense * dense + w.cf * cf / cf_max + w.popularity * popularity + w.quality * quality
+            + w.genre_fit * genre_fit - w.dislike * penalty)
+
+
+def mmr(scores: np.ndarray, vectors: np.ndarray, k: int, diversity: float) -> list[int]:
+    """Greedy maximal marginal relevance: indices of k picks, each trading score against redundancy."""
+    n = len(scores)
+    if n == 0 or k <= 0:
+        return []
+    picked: list[int] = []
+    max_sim = np.full(n, -np.inf)
+    available = np.ones(n, dtype=bool)
+    for _ in range(min(k, n)):
+        redundancy = np.where(np.isfinite(max_sim), max_sim, 0.0)
+        value = (1 - diversity) * scores - diversity * redundancy
+        value[~available] = -np.inf
+        best = int(np.argmax(value))
+        picked.append(best)
+        available[best] = False
+        max_sim = np.maximum(max_sim, vectors @ vectors[best])
+    return picked

@@ -1,0 +1,121 @@
+"""Title parsing and fuzzy title linking.
+
+`split_title` undoes MovieLens' "Matrix, The (1999)" convention; `TitleIndex.link` maps what a person typed
+("the matrx", "Matrix 1999", "Inception") to a catalog id or to nothing. It never invents an id: below the
+score cutoff the answer is None and the caller keeps the title as text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+_YEAR_AT_END = re.compile(r"\s*\((\d{4})(?:[-–]\d{0,4})?\)\s*$")
+_AKA_AT_END = re.compile(r"\s*\(([^()]*)\)\s*$")
+_ARTICLES = ("The", "A", "An", "Les", "La", "Le", "L'", "Il", "Das", "Der", "Die", "El", "Los", "Las", "Det")
+_INVERTED = re.compile(r"^(?P<body>.+), (?P<article>" + "|".join(re.escape(a) for a in _ARTICLES) + r")$")
+_LEADING_ARTICLE = re.compile(r"^(the|a|an)\s+")
+_YEAR_IN_TEXT = re.compile(r"\(?\b(19\d\d|20\d\d)\b\)?")
+
+
+def uninvert(title: str) -> str:
+    """'Matrix, The' -> 'The Matrix'; "Homme, L'" -> "L'Homme"."""
+    m = _INVERTED.match(title.strip())
+    if not m:
+        return title.strip()
+    article = m.group("article")
+    return f"{article}{m.group('body')}" if article.endswith("'") else f"{article} {m.group('body')}"
+
+
+def split_title(raw: str) -> tuple[str, int | None, str]:
+    """Split a MovieLens title into (display title, year, alternative title)."""
+    text = raw.strip()
+    year = None
+    m = _YEAR_AT_END.search(text)
+    if m:
+        year = int(m.group(1))
+        text = text[: m.start()]
+    aka = ""
+    m = _AKA_AT_END.search(text)
+    if m and m.start() > 0:
+        aka = uninvert(m.group(1).removeprefix("a.k.a. "))
+        text = text[: m.start()]
+    return uninvert(text), year, aka
+
+
+def normalize(title: str) -> str:
+    """Lower-case, accent-free, punctuation-free, without a leading English article."""
+    text = unicodedata.normalize("NFKD", title)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower().replace("&", " and ")
+    text = re.sub(r"[^\w\s]", " ", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    return _LEADING_ARTICLE.sub("", text)
+
+
+def pull_year(text: str) -> tuple[str, int | None]:
+    """'Heat 1995' / 'Heat (1995)' -> ('Heat', 1995). Titles that are only a year stay as they are."""
+    m = None
+    for m in _YEAR_IN_TEXT.finditer(text):
+        pass
+    if m is None:
+        return text, None
+    rest = (text[: m.start()] + text[m.end():]).strip(" ,-")
+    return (rest, int(m.group(1))) if rest else (text, None)
+
+
+@dataclass(frozen=True)
+class TitleEntry:
+    item_id: str
+    key: str
+    year: int | None
+    popularity: int
+
+
+class TitleIndex:
+    """Fuzzy title -> id lookup over a catalog, preferring exact keys, then year matches, then popularity."""
+
+    def __init__(self, entries: list[TitleEntry], cutoff: float = 88.0):
+        self.entries = entries
+        self.cutoff = cutoff
+        self._keys = [e.key for e in entries]
+        self._exact: dict[str, list[TitleEntry]] = {}
+        for entry in entries:
+            self._exact.setdefault(entry.key, []).append(entry)
+
+    @classmethod
+    def from_catalog(cls, catalog, cutoff: float = 88.0) -> "TitleIndex":
+        entries = []
+        for item in catalog:
+            for name in {item.title, item.aka} - {""}:
+                key = normalize(name)
+                if key:
+                    entries.append(TitleEntry(item.id, key, item.year, item.num_ratings))
+        return cls(entries, cutoff)
+
+    @staticmethod
+    def _best(candidates: list[TitleEntry], year: int | None) -> TitleEntry:
+        if year is not None:
+            same_year = [e for e in candidates if e.year is not None and abs(e.year - year) <= 1]
+            if same_year:
+                candidates = same_year
+        return max(candidates, key=lambda e: e.popularity)
+
+    def link(self, text: str) -> str | None:
+        """The catalog id a typed title most likely means, or None when nothing is close enough."""
+        title, year = pull_year(text)
+        key = normalize(title)
+        if not key:
+            return None
+        if key in self._exact:
+            return self._best(self._exact[key], year).item_id
+        if len(key) < 4:  # "Up", "It", "Her": short titles only match exactly
+            return None
+        hits = process.extract(key, self._keys, scorer=fuzz.ratio, score_cutoff=self.cutoff, limit=8)
+        if not hits:
+            return None
+        top = hits[0][1]
+        close = [self.entries[i] for _, score, i in hits if score >= top - 2]
+        return self._best(close, year).item_id
