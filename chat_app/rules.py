@@ -71,7 +71,7 @@ def years_and_runtime(text: str, latest_year: int = 2018) -> tuple[dict, list[st
             out["year_min"] = int(m.group(1)) + 1
         if m := re.search(r"\b(?:since|from)\s*(\d{4})\b(?!s)", t):
             out["year_min"] = int(m.group(1))
-        if m := re.search(r"\b(?:(19|20)?(\d)0)(?:'?s)\b", t):
+        if m := re.search(r"\b(?:(1[89]|20)?(\d)0)(?:'?s)\b", t):
             century = m.group(1) or ("20" if m.group(2) in "012" else "19")
             start = int(century + m.group(2) + "0")
             if not re.search(r"\b(?:before|after|since|pre|post)\b\s*(?:the\s+)?$", t[: m.start()]):
@@ -80,7 +80,7 @@ def years_and_runtime(text: str, latest_year: int = 2018) -> tuple[dict, list[st
         out["year_min"] = latest_year - 5
     if re.search(r"\b(any (year|era|decade)|don'?t care (about|when)|year doesn'?t matter)\b", t):
         lifted += ["year_min", "year_max"]
-    hours = r"(\d+(?:\.\d+)?|an?|one|two|three)\s*(?:and a half\s*)?(hours?|hrs?|h)\b"
+    hours = r"(\d+(?:\.\d+)?|an?|one|two|three)\s*(?:and a half\s*)?(?:hours?|hrs?|h)\b(?:\s+and a half)?"
     if m := re.search(r"\b(?:under|less than|shorter than|at most|max(?:imum)?|no (?:more|longer) than|within)\s*"
                       + hours, t):
         amount = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3}.get(m.group(1)) or float(m.group(1))

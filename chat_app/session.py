@@ -24,6 +24,7 @@ class SessionState:
     turn: int = 0
     user_messages: list[str] = field(default_factory=list)
     shown: list[str] = field(default_factory=list)  # ids recommended so far, in order
+    chat: list[dict] = field(default_factory=list)  # the conversation as shown: {"role", "content"} dicts
 
     def recent(self, n: int = 2) -> list[str]:
         return [m[:300] for m in self.user_messages[-n:]]

@@ -59,8 +59,9 @@ def ephemeral_client():
 
 
 class ItemIndex:
-    def __init__(self, client, catalog: Catalog, embedder: Embedder):
+    def __init__(self, client, catalog: Catalog, embedder: Embedder, name: str = COLLECTION):
         self.client = client
+        self.name = name
         self.catalog = catalog
         self.embedder = embedder
         self._ef = ChromaEmbeddingFunction(embedder)
@@ -75,7 +76,7 @@ class ItemIndex:
     def stale_reason(self) -> str | None:
         """Why the stored collection cannot be used as it is, or None when it can."""
         try:
-            collection = self.client.get_collection(COLLECTION, embedding_function=self._ef)
+            collection = self.client.get_collection(self.name, embedding_function=self._ef)
         except (NotFoundError, ValueError) as exc:
             log.debug("no usable collection: %s", exc)
             return "no index yet"
@@ -96,7 +97,7 @@ class ItemIndex:
             log.warning("building the item index: %s", reason)
             self.build(progress=progress)
         else:
-            self.collection = self.client.get_collection(COLLECTION, embedding_function=self._ef)
+            self.collection = self.client.get_collection(self.name, embedding_function=self._ef)
         self._load_vectors()
         return self
 
@@ -104,11 +105,11 @@ class ItemIndex:
         from tqdm.auto import tqdm
 
         try:
-            self.client.delete_collection(COLLECTION)
+            self.client.delete_collection(self.name)
         except (NotFoundError, ValueError) as exc:
             log.debug("nothing to delete: %s", exc)
         self.collection = self.client.create_collection(
-            COLLECTION, embedding_function=self._ef, metadata=self.manifest(False),
+            self.name, embedding_function=self._ef, metadata=self.manifest(False),
             configuration={"hnsw": {"space": "cosine"}})
         items = sorted(self.catalog, key=lambda item: len(item.document()))  # similar lengths pad less
         with tqdm(total=len(items), desc="indexing catalog", unit="item", disable=progress is False) as bar:

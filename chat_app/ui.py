@@ -1,0 +1,98 @@
+"""The Gradio 6 app: a chat beside a panel that shows what the system understood.
+
+Per-session state lives in `gr.State` (one `SessionState` per browser tab or API client); the module holds
+nothing per user. The same `/chat` endpoint serves the browser and `gradio_client`: it takes a message and
+returns the conversation, the understood profile (Markdown), and a JSON record of recommendations and
+profile for scripted clients.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Iterator
+
+import gradio as gr
+
+from chat_app.pipeline import Services, TurnView, run_turn
+from chat_app.render import escape_md, profile_json, recommendations_json, render_profile, render_reply
+from chat_app.session import SessionState, clean_message
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = [
+    "I loved Inception and Interstellar, but tonight I want something lighter — no Adam Sandler",
+    "A funny animated movie for the whole family, under 2 hours",
+    "Something like Heat or The Departed, from the 90s",
+    "A romantic comedy, no horror, nothing before 2000",
+]
+TITLE = "CineChat — movie recommendations that listen"
+
+
+def _record(view: TurnView, state: SessionState) -> dict:
+    return {"session_id": state.session_id, "turn": state.turn, "notice": view.notice,
+            "finished": view.finished, "recommendations": recommendations_json(view),
+            "understood": profile_json(view.profile), "timings": {k: round(v, 3) for k, v in view.timings.items()}}
+
+
+def make_respond(services: Services):
+    def respond(message: str, state: SessionState | None) -> Iterator[tuple]:
+        state = state if isinstance(state, SessionState) else SessionState()
+        shown_message = clean_message(message, services.max_message_chars)
+        if not shown_message.text:
+            notice = "Tell me what you feel like watching — a movie you loved, a mood, a genre, an era."
+            yield (state.chat + [{"role": "assistant", "content": notice}], "", render_profile(state.profile),
+                   {"session_id": state.session_id, "turn": state.turn, "notice": notice, "finished": True,
+                    "recommendations": [], "understood": profile_json(state.profile), "timings": {}}, state)
+            return
+        user = {"role": "user", "content": escape_md(shown_message.text[:2000])}
+        reply = ""
+        try:
+            for view in run_turn(services, state, message):
+                reply = render_reply(view)
+                yield (state.chat + [user, {"role": "assistant", "content": reply}], "",
+                       render_profile(view.profile), _record(view, state), state)
+        except Exception:  # a bug must not end the session: log it in full, tell the person, keep their state
+            log.exception("turn failed for session %s", state.session_id)
+            reply = (reply + "\n\n" if reply else "") + (
+                "Sorry, something went wrong on my side while answering. Your conversation is kept; "
+                "please try again or rephrase.")
+            yield (state.chat + [user, {"role": "assistant", "content": reply}], "",
+                   render_profile(state.profile), {"session_id": state.session_id, "turn": state.turn,
+                   "notice": "error", "finished": True, "recommendations": [],
+                   "understood": profile_json(state.profile), "timings": {}}, state)
+        state.chat += [user, {"role": "assistant", "content": reply}]
+
+    return respond
+
+
+def build_ui(services: Services) -> gr.Blocks:
+    respond = make_respond(services)
+    with gr.Blocks(title=TITLE) as demo:
+        state = gr.State(None)
+        gr.Markdown(f"## {TITLE}\nTell me what you loved, what you are in the mood for, and what to avoid. "
+                    f"I recommend from a catalog of {len(services.catalog):,} movies and say why.")
+        with gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(label="Conversation", height=560, buttons=["copy"],
+                                     placeholder="Ask for a movie…", feedback_options=None)
+                with gr.Row():
+                    box = gr.Textbox(show_label=False, placeholder="e.g. something like Alien, but funny",
+                                     max_lines=6, scale=5, autofocus=True)
+                    send = gr.Button("Send", variant="primary", scale=1)
+                gr.Examples(EXAMPLES, inputs=[box], label="Try")
+            with gr.Column(scale=2):
+                gr.Markdown("### What I understood")
+                understood = gr.Markdown(render_profile(SessionState().profile), elem_id="understood")
+                with gr.Accordion("Details (JSON)", open=False):
+                    record = gr.JSON(label="last turn")
+                new_chat = gr.Button("New conversation")
+        outputs = [chatbot, box, understood, record, state]
+        box.submit(respond, [box, state], outputs, api_name="chat")
+        send.click(respond, [box, state], outputs, api_visibility="private")
+
+        def reset() -> tuple:
+            fresh = SessionState()
+            return [], "", render_profile(fresh.profile), {}, fresh
+
+        new_chat.click(reset, None, outputs, api_name="reset")
+    return demo

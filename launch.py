@@ -1,0 +1,79 @@
+"""Start CineChat: Settings -> services (catalog, index, models) -> Gradio app -> serve.
+
+    python launch.py                 # packaged default model, bundled catalog, http://127.0.0.1:7860
+    python launch.py --help          # every option; each also reads a CINECHAT_<NAME> environment variable
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+
+# no telemetry or update checks: the app must start and run without the internet
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from pydantic import ValidationError  # noqa: E402
+
+log = logging.getLogger("cinechat")
+
+
+def warm_up(services) -> None:
+    """Fill the LLM prompt caches (extraction and explanation prefixes) so the first reply is quick."""
+    from chat_app.pipeline import run_turn
+    from chat_app.session import SessionState
+
+    for _ in run_turn(services, SessionState(), "I liked Toy Story"):
+        pass
+    log.info("models warmed up")
+
+
+def main(argv: list[str] | None = None) -> int:
+    from chat_app.settings import Settings
+
+    try:
+        settings = Settings.from_cli(argv)
+    except ValidationError as exc:
+        print(f"launch.py: invalid option or CINECHAT_* variable:\n{exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from chat_app.factory import build_services
+    from chat_app.llm.base import ModelError
+    from retrieval.catalog import CatalogError
+    from retrieval.store import IndexError_
+
+    try:
+        services = build_services(settings)
+    except (ModelError, CatalogError, IndexError_) as exc:
+        print(f"\nCineChat cannot start: {exc}", file=sys.stderr)
+        return 1
+
+    from chat_app.ui import build_ui
+
+    if settings.host not in ("127.0.0.1", "localhost", "::1") and not settings.auth:
+        log.warning("serving on %s without --auth: anyone on your network can use the app", settings.host)
+    if settings.share and not settings.auth:
+        log.warning("--share without --auth: anyone with the link can use the app")
+    if services.llm is not None:
+        threading.Thread(target=warm_up, args=(services,), daemon=True, name="warm-up").start()
+    demo = build_ui(services).queue(default_concurrency_limit=settings.concurrency, max_size=settings.queue_size)
+    demo.launch(server_name=settings.host, server_port=settings.port, share=settings.share,
+                auth=settings.auth_pair, prevent_thread_lock=True, show_error=True, quiet=False,
+                footer_links=["api"])
+    if settings.share and not demo.share_url:
+        print(f"\nCould not open a public share link: it needs the internet (Gradio downloads a tunnel program "
+              f"and connects to its share server). The app keeps serving locally at "
+              f"http://{settings.host}:{settings.port}", file=sys.stderr)
+    try:
+        demo.block_thread()
+    except KeyboardInterrupt:
+        demo.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""The turn pipeline with a scripted LLM and a deterministic embedder over a real catalog slice."""
+
+from dataclasses import replace
+
+import pytest
+
+from chat_app.llm.base import ModelError
+from chat_app.pipeline import run_turn
+from chat_app.session import SessionState, clean_message
+from conftest import FailingModel, ScriptedChatModel, extraction
+
+
+def last(views):
+    views = list(views)
+    assert views and views[-1].finished
+    return views[-1]
+
+
+def test_issue_example_dialogue(services, scripted):
+    state = SessionState()
+    scripted.enqueue(extraction(liked_titles=["Inception", "Interstellar"], likes=[{"kind": "mood", "text": "lighter"}],
+                                dislikes=[{"kind": "person", "text": "Adam Sandler"}]))
+    view = last(run_turn(services, state, "I loved Inception and Interstellar, but tonight I want something "
+                                          "lighter — no Adam Sandler"))
+    catalog = services.catalog
+    assert len(view.recommendations) == 5
+    ids = [r.ranked.item.id for r in view.recommendations]
+    assert all(i in catalog for i in ids) and len(set(ids)) == 5
+    mentioned = {i.id for i in catalog if i.title in ("Inception", "Interstellar")}
+    assert not mentioned & set(ids)
+    assert not any("adam sandler" in " ".join(r.ranked.item.tags).lower() for r in view.recommendations)
+    assert all(r.explanation and r.done for r in view.recommendations)
+    for key in ("extract_s", "retrieve_s", "first_visible_s", "explain_s", "total_s"):
+        assert view.timings[key] >= 0
+
+    scripted.enqueue(extraction(intent="refine"))
+    view2 = last(run_turn(services, state, "older ones, before 2000"))
+    assert state.profile.constraints.year_max == 1999
+    assert all(r.ranked.item.year <= 1999 for r in view2.recommendations)
+    assert not set(ids) & {r.ranked.item.id for r in view2.recommendations}  # no repeats across turns
+    assert {p.text for p in state.profile.liked()} >= {"Inception", "Interstellar"}  # picture evolves
+
+
+def test_picks_are_visible_before_explanations(services):
+    views = list(run_turn(services, SessionState(), "I loved The Matrix"))
+    first_with_picks = next(v for v in views if v.recommendations)
+    assert not first_with_picks.finished and all(not r.explanation for r in first_with_picks.recommendations)
+
+
+def test_constraints_hold_even_when_hard(services):
+    state = SessionState()
+    view = last(run_turn(services, state, "a comedy under 90 minutes from the 80s, no romance"))
+    for r in view.recommendations:
+        item = r.ranked.item
+        assert 1980 <= item.year <= 1989 and item.runtime <= 90 and "Romance" not in item.genres
+
+
+def test_impossible_constraints_get_a_clear_answer(services):
+    view = last(run_turn(services, SessionState(), "a western from the 1880s"))
+    assert not view.recommendations and "Nothing left in the catalog fits" in view.notice
+
+
+@pytest.mark.parametrize("message", ["", "   \n\t ", None, "\u200b\u200b", "\x00\x01\x02"])
+def test_empty_input_gets_a_prompt_and_changes_nothing(services, message):
+    state = SessionState()
+    view = last(run_turn(services, state, message))
+    assert "Tell me what you feel like watching" in view.notice
+    assert state.turn == 0 and state.profile.is_empty
+
+
+def test_huge_message_is_read_and_answered(services):
+    state = SessionState()
+    message = "I loved The Matrix. " + "blah " * 20_000  # ~100 KB
+    view = last(run_turn(services, state, message))
+    assert view.recommendations and "very long" in view.notice
+
+
+@pytest.mark.parametrize("message", ["¡Hola! Me encantó Toy Story", "我喜欢 Toy Story 和 Up", "أحب Alien",
+                                     "<script>alert(1)</script> Alien", "Alien\x07\x1b[31m red", "🍿🎬 Alien 🙂"])
+def test_odd_text_still_gets_catalog_items(services, message):
+    view = last(run_turn(services, SessionState(), message))
+    assert view.recommendations and all(r.ranked.item.id in services.catalog for r in view.recommendations)
+
+
+def test_greeting_gets_a_greeting(services, scripted):
+    scripted.enqueue(extraction(intent="chitchat"))
+    view = last(run_turn(services, SessionState(), "hello!"))
+    assert not view.recommendations and view.notice.startswith("Hi!")
+
+
+def test_llm_garbage_and_failures_keep_the_session_alive(services):
+    state = SessionState()
+    garbage = replace(services, llm=ScriptedChatModel(default="}}}{{ not json"), writer=FailingModel(ModelError("boom")))
+    view = last(run_turn(garbage, state, "I loved Toy Story, something for kids"))
+    assert view.problems and view.recommendations
+    assert all(len(r.explanation) > 15 for r in view.recommendations)  # template explanations
+    view = last(run_turn(services, state, "more like that"))
+    assert state.turn == 2 and view.finished
+
+
+def test_no_llm_mode_works(services):
+    view = last(run_turn(replace(services, llm=None, writer=None), SessionState(), "I loved Heat, from the 90s"))
+    assert view.recommendations and all(r.explanation for r in view.recommendations)
+
+
+def test_clean_message():
+    assert clean_message("  hi\u200b\x00 there  ", 100).text == "hi there"
+    long = clean_message("word " * 1000, 100)
+    assert long.truncated and len(long.text) <= 100
+    assert clean_message(12345, 100).text == "12345"

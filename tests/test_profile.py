@@ -1,0 +1,54 @@
+from chat_app.profile import Delta, Preference, Profile, merge
+from retrieval.constraints import Constraints
+
+
+def like(kind, text, item_id=None):
+    return Preference(kind, text, "like", 0, item_id=item_id)
+
+
+def dislike(kind, text, item_id=None):
+    return Preference(kind, text, "dislike", 0, item_id=item_id)
+
+
+def test_merge_records_the_turn_and_keeps_order():
+    p = merge(Profile(), Delta(preferences=(like("item", "Inception", "79132"), like("mood", "lighter"))), 1)
+    assert [(x.text, x.turn) for x in p.preferences] == [("Inception", 1), ("lighter", 1)]
+    assert p.mentioned_ids() == {"79132"} and p.turn == 1
+
+
+def test_newest_turn_wins_a_contradiction():
+    p = merge(Profile(), Delta(preferences=(dislike("genre", "Horror"),), constraints={"genres_excluded": ("Horror",)}), 1)
+    assert p.constraints.genres_excluded == ("Horror",)
+    p = merge(p, Delta(preferences=(like("genre", "Horror"),)), 2)
+    assert [(x.text, x.polarity, x.turn) for x in p.preferences] == [("Horror", "like", 2)]
+    assert p.constraints.genres_excluded == ()
+
+
+def test_constraints_given_later_replace_earlier_ones_and_others_stay():
+    p = merge(Profile(), Delta(constraints={"year_max": 1999, "runtime_max": 120}), 1)
+    p = merge(p, Delta(constraints={"year_max": 1989}), 2)
+    assert (p.constraints.year_max, p.constraints.runtime_max) == (1989, 120)
+
+
+def test_lifted_constraints_are_removed():
+    p = merge(Profile(), Delta(constraints={"year_min": 1990, "year_max": 1999}), 1)
+    p = merge(p, Delta(lifted=("year_min", "year_max")), 2)
+    assert p.constraints == Constraints()
+
+
+def test_excluded_genres_accumulate():
+    p = merge(Profile(), Delta(constraints={"genres_excluded": ("Horror",)}), 1)
+    p = merge(p, Delta(constraints={"genres_excluded": ("War",)}), 2)
+    assert p.constraints.genres_excluded == ("Horror", "War")
+
+
+def test_merge_does_not_mutate_its_input():
+    before = merge(Profile(), Delta(preferences=(like("mood", "dark"),)), 1)
+    merge(before, Delta(preferences=(dislike("mood", "dark"),)), 2)
+    assert before.preferences[0].polarity == "like"
+
+
+def test_same_item_by_different_names_is_one_entry():
+    p = merge(Profile(), Delta(preferences=(like("item", "the matrix", "2571"),)), 1)
+    p = merge(p, Delta(preferences=(dislike("item", "Matrix", "2571"),)), 2)
+    assert len(p.preferences) == 1 and p.preferences[0].polarity == "dislike"

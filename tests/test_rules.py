@@ -1,0 +1,63 @@
+import pytest
+
+from chat_app.rules import read_message, spot_titles, years_and_runtime
+from retrieval.titles import TitleIndex
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("older ones, before 2000", {"year_max": 1999}),
+    ("something from the 90s", {"year_min": 1990, "year_max": 1999}),
+    ("80's action", {"year_min": 1980, "year_max": 1989}),
+    ("made after 2010", {"year_min": 2011}),
+    ("since 2005 please", {"year_min": 2005}),
+    ("between 1970 and 1985", {"year_min": 1970, "year_max": 1985}),
+    ("under 2 hours", {"runtime_max": 120}),
+    ("less than an hour and a half", {"runtime_max": 90}),
+    ("no longer than 100 minutes", {"runtime_max": 100}),
+    ("something recent", {"year_min": 2013}),
+    ("I loved it", {}),
+])
+def test_years_and_runtime(text, expected):
+    assert years_and_runtime(text, latest_year=2018)[0] == expected
+
+
+def test_any_year_lifts_year_limits():
+    assert set(years_and_runtime("any year is fine")[1]) == {"year_min", "year_max"}
+
+
+@pytest.fixture(scope="module")
+def titles(slice_catalog):
+    return TitleIndex.from_catalog(slice_catalog)
+
+
+def test_reads_the_issue_example(titles):
+    d = read_message("I loved Inception and Interstellar, but tonight I want something lighter — no Adam Sandler",
+                     titles, 1)
+    got = {(p.kind, p.text, p.polarity) for p in d.preferences}
+    assert ("item", "Inception", "like") in got and ("item", "Interstellar", "like") in got
+    assert ("mood", "light-hearted", "like") in got and ("person", "Adam Sandler", "dislike") in got
+    assert all(p.item_id for p in d.preferences if p.kind == "item")
+
+
+def test_negated_genres_become_exclusions(titles):
+    d = read_message("a comedy please, no horror or war movies", titles, 1)
+    assert d.constraints["genres_excluded"] == ("Horror", "War")
+    assert ("genre", "Comedy", "like") in {(p.kind, p.text, p.polarity) for p in d.preferences}
+
+
+def test_disliked_title(titles):
+    d = read_message("I hated The Matrix", titles, 1)
+    assert [(p.text, p.polarity) for p in d.preferences if p.kind == "item"] == [("The Matrix", "dislike")]
+
+
+def test_common_words_are_not_titles(titles):
+    assert spot_titles("I want to go up tonight, something fun with heat", titles) == []
+
+
+def test_greeting_is_chitchat_in_any_language(titles):
+    for hello in ("hi", "Hola!", "bonjour", "thanks"):
+        assert read_message(hello, titles, 1).intent == "chitchat"
+
+
+def test_language_constraint(titles):
+    assert read_message("a thriller in French", titles, 1).constraints["languages"] == ("fr",)

@@ -1,0 +1,41 @@
+import pytest
+from pydantic import ValidationError
+
+from chat_app.settings import Settings
+
+
+def test_cli_flags_parse():
+    s = Settings.from_cli(["--port", "9000", "--share", "--auth", "ann:secret", "--model", "small",
+                           "--threads", "1", "--index-dir", "~/idx"])
+    assert (s.port, s.share, s.auth_pair, s.model, s.threads) == (9000, True, ("ann", "secret"), "small", 1)
+    assert "~" not in str(s.index_dir)
+
+
+def test_environment_variables(monkeypatch):
+    monkeypatch.setenv("CINECHAT_PORT", "7000")
+    monkeypatch.setenv("CINECHAT_AUTH", "bob:pw")
+    s = Settings.from_cli([])
+    assert s.port == 7000 and s.auth_pair == ("bob", "pw")
+
+
+@pytest.mark.parametrize("argv", [
+    ["--port", "0"], ["--port", "abc"], ["--port", "99999"], ["--auth", "nopassword"], ["--auth", ":pw"],
+    ["--engine", "magic"], ["--threads", "0"], ["--model", "   "], ["--top-k", "1000"], ["--port", "1" * 5000],
+])
+def test_bad_values_are_refused_with_a_message(argv):
+    with pytest.raises(ValidationError):
+        Settings.from_cli(argv)
+
+
+def test_unknown_flag_is_refused():
+    with pytest.raises(SystemExit):
+        Settings.from_cli(["--no-such-flag"])
+
+
+def test_help_lists_the_options(capsys):
+    with pytest.raises(SystemExit):
+        Settings.from_cli(["--help"])
+    out = capsys.readouterr().out
+    for flag in ("--host", "--port", "--share", "--auth", "--model", "--engine", "--threads", "--catalog",
+                 "--index-dir"):
+        assert flag in out
