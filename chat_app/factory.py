@@ -27,13 +27,16 @@ def build_services(settings: Settings, *, progress: bool = True, embedder=None, 
     compute_lock = threading.Lock()
     catalog = load_catalog(settings.catalog)
     log.info("catalog: %d items from %s", len(catalog), settings.catalog)
+    # find (and for packaged models join and verify) the model before the slow index work, so a bad
+    # --model is reported at once
+    choice = None if llm is not None or settings.no_llm else resolve_model(
+        settings.model, settings.cache_dir, progress=progress)
     embedder = embedder or SentenceTransformerEmbedder(threads=settings.embed_threads, lock=compute_lock)
     index = ItemIndex(persistent_client(settings.index_dir), catalog, embedder)
     index.open(rebuild=settings.rebuild_index, progress=None if progress else False)
     cf = ItemCF.load(catalog, settings.catalog.parent / "ratings.csv.gz")
     writer = llm
-    if llm is None and not settings.no_llm:
-        choice = resolve_model(settings.model, settings.cache_dir, progress=progress)
+    if choice is not None:
         load = lambda: load_chat_model(choice, engine=settings.engine, n_threads=settings.threads,
                                        n_ctx=settings.n_ctx, seed=settings.seed, lock=compute_lock)
         llm = writer = load()

