@@ -43,6 +43,9 @@ _GREETING = re.compile(r"^\s*(hi|hello|hey|hola|bonjour|salut|hallo|ciao|ola|ol�
                        r"|thanks?|thank you|merci|gracias|danke)\b[\s!.,?]*$", re.IGNORECASE)
 _PERSON = re.compile(r"\b(?:no|not|without|with|starring|by|from|love|like|loved|liked|hate|hated|except|more)\s+"
                      r"((?:[A-Z][a-z'’.-]+|[A-Z]\.)(?:\s+(?:[A-Z][a-z'’.-]+|[A-Z]\.|de|van|von|del|da)){1,3})")
+# a short or common word counts as a title only right after words like these: "I loved Up", "seen Heat"
+_REFERENCE_BEFORE = re.compile(r"\b(loved|liked|enjoyed|saw|seen|watched|like|love|adore|hated|than|as)\s+$",
+                               re.IGNORECASE)
 _COMMON = {"something", "anything", "movie", "movies", "film", "films", "tonight", "the", "and", "please",
            "thanks", "also", "maybe", "more", "less", "love", "like", "good", "great", "it", "her", "up", "go",
            "yes", "no", "ok", "okay", "now", "again", "still", "older", "newer", "old", "new", "before", "after",
@@ -65,10 +68,17 @@ def years_and_runtime(text: str, latest_year: int = 2018) -> tuple[dict, list[st
         a, b = (int(x) for x in m.groups() if x)
         out["year_min"], out["year_max"] = min(a, b), max(a, b)
     else:
-        if m := re.search(r"\b(?:before|pre-?|older than|earlier than|prior to|until|up to)\s*(\d{4})\b", t):
-            out["year_max"] = int(m.group(1)) - (0 if "until" in m.group(0) or "up to" in m.group(0) else 1)
-        if m := re.search(r"\b(?:after|post-?|newer than|later than)\s*(\d{4})\b", t):
-            out["year_min"] = int(m.group(1)) + 1
+        for m in re.finditer(r"\b(before|pre-?|older than|earlier than|prior to|until|up to|after|post-?|"
+                             r"newer than|later than)\s*(\d{4})\b", t):
+            year, word = int(m.group(2)), m.group(1)
+            upper = word.startswith(("before", "pre", "older", "earlier", "prior", "until", "up to"))
+            inclusive = word in ("until", "up to")
+            if _NEG_BEFORE.search(t[max(0, m.start() - 30) : m.start()]):  # "nothing before 1990"
+                upper, inclusive = not upper, True
+            if upper:
+                out["year_max"] = year - (0 if inclusive else 1)
+            else:
+                out["year_min"] = year + (0 if inclusive else 1)
         if m := re.search(r"\b(?:since|from)\s*(\d{4})\b(?!s)", t):
             out["year_min"] = int(m.group(1))
         if m := re.search(r"\b(?:(1[89]|20)?(\d)0)(?:'?s)\b", t):
@@ -108,7 +118,9 @@ def spot_titles(text: str, titles: TitleIndex) -> list[tuple[str, str, int, int]
             if not key or key not in titles._exact:
                 continue
             words = surface.split()
-            if size == 1 and (key in _COMMON or len(key) < 4 or not surface[0].isupper()):
+            if size == 1 and not surface[0].isupper():
+                continue
+            if size == 1 and (key in _COMMON or len(key) < 4) and not _REFERENCE_BEFORE.search(text[: tokens[i][1]]):
                 continue
             if size > 1 and not any(w[0].isupper() or w[0].isdigit() for w in words) and len(key) < 12:
                 continue

@@ -37,29 +37,28 @@ def _record(view: TurnView, state: SessionState) -> dict:
 def make_respond(services: Services):
     def respond(message: str, state: SessionState | None) -> Iterator[tuple]:
         state = state if isinstance(state, SessionState) else SessionState()
+
+        def outputs(view: TurnView, chat: list[dict]) -> tuple:
+            return chat, "", render_profile(view.profile), _record(view, state), state
+
         shown_message = clean_message(message, services.max_message_chars)
-        if not shown_message.text:
-            notice = "Tell me what you feel like watching — a movie you loved, a mood, a genre, an era."
-            yield (state.chat + [{"role": "assistant", "content": notice}], "", render_profile(state.profile),
-                   {"session_id": state.session_id, "turn": state.turn, "notice": notice, "finished": True,
-                    "recommendations": [], "understood": profile_json(state.profile), "timings": {}}, state)
+        if not shown_message.text:  # nothing to read: answer, but add nothing to the conversation
+            view = next(run_turn(services, state, message))
+            yield outputs(view, state.chat + [{"role": "assistant", "content": escape_md(view.notice)}])
             return
         user = {"role": "user", "content": escape_md(shown_message.text[:2000])}
         reply = ""
         try:
             for view in run_turn(services, state, message):
                 reply = render_reply(view)
-                yield (state.chat + [user, {"role": "assistant", "content": reply}], "",
-                       render_profile(view.profile), _record(view, state), state)
+                yield outputs(view, state.chat + [user, {"role": "assistant", "content": reply}])
         except Exception:  # a bug must not end the session: log it in full, tell the person, keep their state
             log.exception("turn failed for session %s", state.session_id)
             reply = (reply + "\n\n" if reply else "") + (
                 "Sorry, something went wrong on my side while answering. Your conversation is kept; "
                 "please try again or rephrase.")
-            yield (state.chat + [user, {"role": "assistant", "content": reply}], "",
-                   render_profile(state.profile), {"session_id": state.session_id, "turn": state.turn,
-                   "notice": "error", "finished": True, "recommendations": [],
-                   "understood": profile_json(state.profile), "timings": {}}, state)
+            view = TurnView("error", profile=state.profile, finished=True)
+            yield outputs(view, state.chat + [user, {"role": "assistant", "content": reply}])
         state.chat += [user, {"role": "assistant", "content": reply}]
 
     return respond

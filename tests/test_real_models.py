@@ -24,7 +24,7 @@ def test_real_catalog_is_ingested(real_services):
     assert "Toy Story" in top
 
 
-def check_turn(services, state, view, mentioned_before, shown_before, expect):
+def check_turn(services, state, view, shown_before, expect):
     catalog = services.catalog
     recs = [r.ranked.item for r in view.recommendations]
     assert view.finished
@@ -57,7 +57,7 @@ def run_dialogue(services, dialogue):
         view = None
         for view in run_turn(services, state, turn["user"]):
             pass
-        check_turn(services, state, view, set(), shown_before, turn.get("expect", {}))
+        check_turn(services, state, view, shown_before, turn.get("expect", {}))
 
 
 @pytest.mark.parametrize("dialogue", DIALOGUES, ids=[d["name"] for d in DIALOGUES])

@@ -16,6 +16,9 @@ from retrieval.titles import TitleIndex
     ("no longer than 100 minutes", {"runtime_max": 100}),
     ("something recent", {"year_min": 2013}),
     ("I loved it", {}),
+    ("nothing before 1990", {"year_min": 1990}),
+    ("not after 2005", {"year_max": 2005}),
+    ("up to 1999", {"year_max": 1999}),
 ])
 def test_years_and_runtime(text, expected):
     assert years_and_runtime(text, latest_year=2018)[0] == expected
@@ -52,6 +55,11 @@ def test_disliked_title(titles):
 
 def test_common_words_are_not_titles(titles):
     assert spot_titles("I want to go up tonight, something fun with heat", titles) == []
+    assert spot_titles("Up for anything. Heat is fine", titles) == []
+
+
+def test_short_titles_count_right_after_a_reference(titles):
+    assert [s for _, s, _, _ in spot_titles("I loved Up and watched Heat", titles)] == ["Up", "Heat"]
 
 
 def test_greeting_is_chitchat_in_any_language(titles):

@@ -1,0 +1,117 @@
+"""Latency and memory of the real app on this machine: index build, then scripted turns with a real model.
+
+    python scripts/benchmark.py                      # default model, fresh index build, 12 turns
+    python scripts/benchmark.py --model small --reuse-index --json out/bench.json
+
+Prints the index build time, per-turn latency split into extract / retrieve+rerank / explain, the time until
+the first recommendation is visible, the full reply time (median and p90 over the turns), and peak RSS.
+The turns go through chat_app.pipeline.run_turn, the same function the app serves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+DIALOGUES = [
+    ["I loved Inception and Interstellar, but tonight I want something lighter — no Adam Sandler",
+     "older ones, before 2000", "something with more action"],
+    ["a funny animated movie for the kids, under 2 hours", "we already saw Toy Story, something else",
+     "nothing scary please"],
+    ["dark crime thrillers like Heat or The Departed", "from the 90s", "I liked Se7en too"],
+    ["a romantic comedy, nothing before 2000", "something French would be nice", "less cheesy, more drama"],
+]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="default", help="default, small, a .gguf path or an HF id")
+    parser.add_argument("--threads", type=int, default=None, help="LLM threads (default: all cores)")
+    parser.add_argument("--turns", type=int, default=12, help="number of turns to time (>= 10 for the median)")
+    parser.add_argument("--index-dir", type=Path, default=None, help="index folder (default: a fresh temp dir)")
+    parser.add_argument("--reuse-index", action="store_true", help="do not time a fresh build; reuse --index-dir")
+    parser.add_argument("--json", type=Path, default=None, help="also write the numbers to this JSON file")
+    args = parser.parse_args(argv)
+
+    from chat_app.factory import build_services
+    from chat_app.pipeline import run_turn
+    from chat_app.session import SessionState
+    from chat_app.settings import Settings, available_cores
+    from retrieval.catalog import load_catalog
+    from retrieval.embeddings import SentenceTransformerEmbedder
+    from retrieval.store import ItemIndex, persistent_client
+
+    index_dir = args.index_dir or Path(tempfile.mkdtemp(prefix="cinechat-bench-"))
+    overrides = {"model": args.model, "index_dir": index_dir}
+    if args.threads:
+        overrides["threads"] = args.threads
+    settings = Settings(**overrides)
+    report: dict = {"model": args.model, "threads": settings.threads, "cores": available_cores()}
+
+    catalog = load_catalog(settings.catalog)
+    embedder = SentenceTransformerEmbedder(threads=available_cores())  # a build has the machine to itself
+    if not args.reuse_index:
+        start = time.perf_counter()
+        ItemIndex(persistent_client(index_dir), catalog, embedder).open(rebuild=True, progress=False)
+        report["index_build_s"] = round(time.perf_counter() - start, 1)
+        report["index_items"] = len(catalog)
+        print(f"index build: {len(catalog)} items in {report['index_build_s']} s")
+
+    start = time.perf_counter()
+    services = build_services(settings, progress=False)
+    report["startup_s"] = round(time.perf_counter() - start, 1)
+    for _ in run_turn(services, SessionState(), "I liked Toy Story"):  # warm-up, as launch.py does
+        pass
+
+    rows = []
+    dialogue_turns = [(d, t) for d in range(len(DIALOGUES)) for t in range(len(DIALOGUES[d]))]
+    sessions: dict[int, SessionState] = {}
+    for d, t in dialogue_turns[: args.turns]:
+        state = sessions.setdefault(d, SessionState())
+        view = None
+        for view in run_turn(services, state, DIALOGUES[d][t]):
+            pass
+        timing = dict(view.timings)
+        rows.append(timing)
+        print(f"turn {len(rows):2d}  extract {timing.get('extract_s', 0):5.2f}  retrieve+rerank "
+              f"{timing.get('retrieve_s', 0):5.2f}  first visible {timing.get('first_visible_s', 0):5.2f}  "
+              f"explain {timing.get('explain_s', 0):5.2f}  full {timing.get('total_s', timing.get('extract_s', 0)):5.2f}"
+              f"  | {DIALOGUES[d][t][:50]}")
+
+    def stat(key: str) -> dict:
+        values = [r[key] for r in rows if key in r]
+        return {"median": round(statistics.median(values), 2), "p90": round(percentile(values, 0.9), 2),
+                "n": len(values)} if values else {}
+
+    for key in ("extract_s", "retrieve_s", "explain_s", "first_visible_s", "total_s"):
+        report[key] = stat(key)
+    report["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print("\nmedian (p90) over", len(rows), "turns:")
+    for key, label in (("extract_s", "extract"), ("retrieve_s", "retrieve+rerank"), ("explain_s", "explain"),
+                       ("first_visible_s", "first recommendation visible"), ("total_s", "full reply")):
+        print(f"  {label:30s} {report[key]['median']:6.2f} s  ({report[key]['p90']:.2f})")
+    print(f"  {'peak RSS':30s} {report['peak_rss_mib']:6d} MiB")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""The Gradio handler with fakes: what a person sees after each kind of input, and that bugs don't end a session."""
+
+from dataclasses import replace
+
+from chat_app.render import escape_md, render_profile
+from chat_app.session import SessionState
+from chat_app.ui import build_ui, make_respond
+
+
+def final(gen):
+    out = None
+    for out in gen:
+        pass
+    return out
+
+
+def test_a_turn_shows_the_exchange_the_picks_and_the_understanding(services):
+    respond = make_respond(services)
+    chat, box, understood, record, state = final(respond("I loved The Matrix, nothing before 1990", None))
+    assert box == "" and [m["role"] for m in chat] == ["user", "assistant"]
+    assert "Matrix" in understood and "from 1990 on" in understood
+    assert len(record["recommendations"]) == 5 and record["turn"] == 1 and record["finished"]
+    chat2, *_ , state2 = final(respond("more action", state))
+    assert state2 is state and len(chat2) == 4 and state.turn == 2
+
+
+def test_streaming_shows_picks_before_explanations(services):
+    updates = list(make_respond(services)("I loved The Matrix", None))
+    assert len(updates) > 2
+    first_record = next(u[3] for u in updates if u[3]["recommendations"])
+    assert not first_record["finished"]
+
+
+def test_empty_input_adds_nothing_to_the_conversation(services):
+    chat, _, _, record, state = final(make_respond(services)("   ", SessionState()))
+    assert [m["role"] for m in chat] == ["assistant"] and state.chat == [] and record["turn"] == 0
+
+
+def test_a_bug_mid_turn_is_reported_and_the_session_survives(services):
+    class BrokenEmbedder:
+        name, dim = "broken", 64
+
+        def embed(self, texts, kind="document"):
+            raise RuntimeError("embedder crashed")
+
+    state = SessionState()
+    chat, _, _, record, state = final(make_respond(replace(services, embedder=BrokenEmbedder()))("a movie about space travel", state))
+    assert "something went wrong" in chat[-1]["content"] and record["notice"] == "error"
+    chat, _, _, record, _ = final(make_respond(services)("I loved Up", state))
+    assert record["recommendations"] and len(state.chat) == 4
+
+
+def test_html_and_markdown_in_text_are_shown_escaped():
+    assert "<" not in escape_md("<script>alert(1)</script>")
+    assert escape_md("[click](http://evil)") == "\\[click\\]\\(http://evil\\)"
+    assert "_Nothing yet" in render_profile(SessionState().profile)
+
+
+def test_app_builds_with_the_chat_endpoint(services):
+    demo = build_ui(services)
+    names = {dep.get("api_name") for dep in demo.config["dependencies"]}
+    assert "chat" in names
