@@ -85,7 +85,7 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
     timings = {"extract_s": time.perf_counter() - start}
     problems = (extraction.problem,) if extraction.problem else ()
     said_nothing_new = not extraction.delta.preferences and not extraction.delta.constraints
-    if said_nothing_new and (state.profile.is_empty or extraction.delta.intent == "chitchat"):
+    if said_nothing_new and extraction.delta.intent == "chitchat":
         notice = ("Hi! Tell me about a movie you loved, or what you are in the mood for, and I will suggest a "
                   "few from the catalog." if state.profile.is_empty else
                   "Happy to help. Tell me more (a mood, an era, a movie you loved) and I will find more.")
