@@ -27,17 +27,17 @@ log = logging.getLogger(__name__)
 _ASPECT = {"type": "object", "properties": {"kind": {"type": "string", "enum": list(ASPECT_KINDS)},
                                             "text": {"type": "string", "maxLength": 60}},
            "required": ["kind", "text"]}
-_TITLES = {"type": "array", "items": {"type": "string", "maxLength": 120}, "maxItems": 6}
+_TITLES = {"type": "array", "items": {"type": "string", "maxLength": 120}, "maxItems": 6, "default": []}
 # Small on purpose: every output token costs ~50 ms on a 2-core CPU. Years, runtimes and excluded genres
 # are read exactly by chat_app.rules, so the LLM is asked only for what rules cannot read well.
 EXTRACT_SCHEMA = {
     "type": "object",
     "properties": {
-        "intent": {"type": "string", "enum": list(INTENTS)},
+        "intent": {"type": "string", "enum": list(INTENTS), "default": "new_request"},
         "liked_titles": _TITLES,
         "disliked_titles": _TITLES,
-        "likes": {"type": "array", "items": _ASPECT, "maxItems": 6},
-        "dislikes": {"type": "array", "items": _ASPECT, "maxItems": 6},
+        "likes": {"type": "array", "items": _ASPECT, "maxItems": 6, "default": []},
+        "dislikes": {"type": "array", "items": _ASPECT, "maxItems": 6, "default": []},
     },
     "required": ["intent", "liked_titles", "disliked_titles", "likes", "dislikes"],
 }

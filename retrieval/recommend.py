@@ -66,47 +66,52 @@ def _weighted_mean(vectors: list[np.ndarray], weights: list[float]) -> np.ndarra
     return total / norm if norm > 0 else None
 
 
-def query_vector(query: Query, index: ItemIndex, embedder: Embedder) -> np.ndarray | None:
-    """Normalised mix of liked texts and items, pushed away from disliked ones; None if nothing is liked."""
-    def gather(texts, items):
-        vectors, weights = [], []
-        if texts:
-            vectors += list(embedder.embed([t for t, _ in texts], kind="query"))
-            weights += [w for _, w in texts]
-        for item_id, w in items:
-            v = index.vector(item_id)
-            if v is not None:
-                vectors.append(v)
-                weights.append(w)
-        return vectors, weights
+def _gather(texts, items, index: ItemIndex, embedder: Embedder) -> tuple[list[np.ndarray], list[float]]:
+    """Vectors and weights for weighted texts (embedded as queries) and catalog items (their stored vectors)."""
+    vectors, weights = [], []
+    if texts:
+        vectors += list(embedder.embed([t for t, _ in texts], kind="query"))
+        weights += [w for _, w in texts]
+    for item_id, w in items:
+        v = index.vector(item_id)
+        if v is not None:
+            vectors.append(v)
+            weights.append(w)
+    return vectors, weights
 
-    toward = _weighted_mean(*gather(query.texts, query.items))
-    if toward is None:
+
+def query_vector(toward: tuple[list, list], away: tuple[list, list]) -> np.ndarray | None:
+    """Normalised mix of liked texts and items, pushed away from disliked ones; None if nothing is liked."""
+    mean = _weighted_mean(*toward)
+    if mean is None:
         return None
-    away = _weighted_mean(*gather(query.avoid_texts, query.avoid_items))
-    if away is not None:
-        toward = toward - DISLIKE_SHIFT * away
-        toward = toward / np.linalg.norm(toward)
-    return toward.astype(np.float32)
+    away_mean = _weighted_mean(*away)
+    if away_mean is not None:
+        mean = mean - DISLIKE_SHIFT * away_mean
+        mean = mean / np.linalg.norm(mean)
+    return mean.astype(np.float32)
 
 
 def recommend(query: Query, catalog: Catalog, index: ItemIndex, embedder: Embedder, cf: ItemCF | None,
               *, k: int = 5, n_candidates: int = 50, weights: RerankWeights = RerankWeights()) -> list[Ranked]:
     exclude = set(query.exclude) | {i for i, _ in query.items} | {i for i, _ in query.avoid_items}
     where = query.constraints.where()
-    vector = query_vector(query, index, embedder)
+    avoid = _gather(query.avoid_texts, query.avoid_items, index, embedder)
+    vector = query_vector(_gather(query.texts, query.items, index, embedder), avoid)
     sources: dict[str, set[str]] = {}
     if vector is not None:
         for hit in index.search(vector, n_candidates, where=where, exclude=frozenset(exclude)):
             sources.setdefault(hit.item_id, set()).add("dense")
     liked_ids = [i for i, _ in query.items]
     cf_scores = cf.scores(liked_ids, [w for _, w in query.items]) if cf and liked_ids else {}
-    for item_id, _ in sorted(cf_scores.items(), key=lambda kv: -kv[1])[: n_candidates * 4]:
-        if len([s for s in sources.values() if "cf" in s]) >= n_candidates:
+    cf_added = 0
+    for item_id, _ in sorted(cf_scores.items(), key=lambda kv: -kv[1]):
+        if cf_added >= n_candidates:
             break
         item = catalog.get(item_id)
         if item and item_id not in exclude and query.constraints.satisfies(item):
             sources.setdefault(item_id, set()).add("cf")
+            cf_added += 1
     if query.genre_fit and vector is not None:  # a mood asks for genres the liked items may not reach
         favoured = [{"genres": {"$contains": g}} for g, v in sorted(query.genre_fit.items()) if v > 0]
         fit_where = None if not favoured else favoured[0] if len(favoured) == 1 else {"$or": favoured}
@@ -131,10 +136,7 @@ def recommend(query: Query, catalog: Catalog, index: ItemIndex, embedder: Embedd
     top_pop = math.log1p(max(i.num_ratings for i in catalog))
     popularity = np.array([math.log1p(i.num_ratings) / top_pop for i in items])
     quality = np.array([(i.mean_rating - 3.0) / 2.0 if i.mean_rating and i.num_ratings >= 5 else 0.0 for i in items])
-    avoid = [index.vector(i) for i, _ in query.avoid_items] + (
-        list(embedder.embed([t for t, _ in query.avoid_texts], kind="query")) if query.avoid_texts else [])
-    avoid = [v for v in avoid if v is not None]
-    dislike = (vectors @ np.stack(avoid).T).max(axis=1) if avoid else np.zeros(len(ids))
+    dislike = (vectors @ np.stack(avoid[0]).T).max(axis=1) if avoid[0] else np.zeros(len(ids))
     fit = np.array([genre_fit_score(i, query.genre_fit) for i in items])
     scores = feature_score(dense, cf_arr, popularity, quality, dislike, fit, weights)
     order = mmr(scores, vectors, k, weights.diversity)

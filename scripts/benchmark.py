@@ -39,6 +39,17 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+def proportional_set_size_mib() -> int:
+    """PSS from /proc: the two llama.cpp contexts map the same weights, which RSS counts twice."""
+    try:
+        for line in Path("/proc/self/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return -1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="default", help="default, small, a .gguf path or an HF id")
@@ -102,11 +113,13 @@ def main(argv: list[str] | None = None) -> int:
     for key in ("extract_s", "retrieve_s", "explain_s", "first_visible_s", "total_s"):
         report[key] = stat(key)
     report["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    report["pss_mib"] = proportional_set_size_mib()
     print("\nmedian (p90) over", len(rows), "turns:")
     for key, label in (("extract_s", "extract"), ("retrieve_s", "retrieve+rerank"), ("explain_s", "explain"),
                        ("first_visible_s", "first recommendation visible"), ("total_s", "full reply")):
         print(f"  {label:30s} {report[key]['median']:6.2f} s  ({report[key]['p90']:.2f})")
     print(f"  {'peak RSS':30s} {report['peak_rss_mib']:6d} MiB")
+    print(f"  {'PSS at the end':30s} {report['pss_mib']:6d} MiB  (shared model pages counted once)")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=2))

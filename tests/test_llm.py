@@ -22,6 +22,24 @@ def test_parse_json_answer_rejects_bad_answers(text):
         parse_json_answer(text, SCHEMA)
 
 
+def test_missing_properties_with_defaults_are_filled():
+    schema = {"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "array", "default": []}},
+              "required": ["a", "b"]}
+    assert parse_json_answer('{"a": 1}', schema) == {"a": 1, "b": []}
+    with pytest.raises(ModelOutputError):
+        parse_json_answer('{"b": []}', schema)  # no default for a: still an error
+
+
+def test_schema_is_spelled_out_for_engines_without_constrained_decoding():
+    model = ScriptedChatModel(['{"a": 1}'])
+    complete_json(model, [{"role": "system", "content": "S"}, {"role": "user", "content": "x"}], SCHEMA)
+    assert "JSON Schema" in model.calls[0]["messages"][0]["content"]
+    model.constrained_json = True
+    model.enqueue('{"a": 1}')
+    complete_json(model, [{"role": "system", "content": "S"}, {"role": "user", "content": "x"}], SCHEMA)
+    assert model.calls[1]["messages"][0]["content"] == "S"
+
+
 def test_complete_json_retries_once_with_the_error_shown():
     model = ScriptedChatModel(["not json", '{"a": 2}'])
     assert complete_json(model, [{"role": "user", "content": "x"}], SCHEMA) == {"a": 2}

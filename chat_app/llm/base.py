@@ -58,6 +58,15 @@ def complete(model: ChatModel, messages: list[Message], **kwargs) -> str:
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.MULTILINE)
 
 
+def fill_defaults(value: object, schema: dict) -> object:
+    """Repair: a missing property whose schema gives a `default` gets that default (top level only)."""
+    if isinstance(value, dict):
+        for name, prop in schema.get("properties", {}).items():
+            if name not in value and "default" in prop:
+                value[name] = json.loads(json.dumps(prop["default"]))
+    return value
+
+
 def parse_json_answer(text: str, schema: dict) -> dict:
     """Parse and validate a JSON answer, tolerating code fences and text around the object."""
     cleaned = _FENCE.sub("", text.strip())
@@ -68,6 +77,7 @@ def parse_json_answer(text: str, schema: dict) -> dict:
         value = json.loads(cleaned[start : end + 1])
     except json.JSONDecodeError as exc:
         raise ModelOutputError(f"the model's JSON does not parse ({exc.msg}): {text[:200]!r}") from exc
+    value = fill_defaults(value, schema)
     try:
         jsonschema.validate(value, schema)
     except jsonschema.ValidationError as exc:
@@ -75,10 +85,25 @@ def parse_json_answer(text: str, schema: dict) -> dict:
     return value
 
 
+def with_schema_hint(messages: list[Message], schema: dict) -> list[Message]:
+    """For engines that cannot constrain decoding: state the schema in the system message."""
+    hint = ("Reply with only one JSON object, no other text, that follows this JSON Schema: "
+            + json.dumps(schema, separators=(",", ":")))
+    if messages and messages[0]["role"] == "system":
+        return [{"role": "system", "content": messages[0]["content"] + "\n" + hint}] + list(messages[1:])
+    return [{"role": "system", "content": hint}] + list(messages)
+
+
 def complete_json(
     model: ChatModel, messages: list[Message], schema: dict, *, retries: int = 1, **kwargs
 ) -> dict:
-    """Ask for a JSON object that fits `schema`; on a bad answer, retry once with the error shown."""
+    """Ask for a JSON object that fits `schema`; on a bad answer, retry once with the error shown.
+
+    Engines that constrain decoding to the schema (attribute `constrained_json = True`) get it as a grammar;
+    the others get it spelled out in the system message. The answer is validated either way.
+    """
+    if not getattr(model, "constrained_json", False):
+        messages = with_schema_hint(messages, schema)
     attempt_messages = list(messages)
     error: ModelOutputError | None = None
     for _ in range(retries + 1):

@@ -46,8 +46,13 @@ class TransformersModel:
     def stream(self, messages: list[Message], *, max_tokens: int = 256, temperature: float = 0.2,
                json_schema: dict | None = None, timeout_s: float | None = None) -> Iterator[str]:
         import torch
-        from transformers import TextIteratorStreamer
+        from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
 
+        class StopWhenAsked(StoppingCriteria):
+            def __call__(self, input_ids, scores, **kwargs) -> bool:
+                return stop.is_set()
+
+        stop = threading.Event()
         deadline = Deadline(timeout_s)
         inputs = self._tokenizer.apply_chat_template(
             messages, add_generation_prompt=True, return_tensors="pt", return_dict=True).to(self.device)
@@ -60,7 +65,8 @@ class TransformersModel:
             try:
                 with torch.inference_mode():
                     self._model.generate(**inputs, max_new_tokens=max_tokens, streamer=streamer,
-                                         pad_token_id=self._tokenizer.eos_token_id, **sampling)
+                                         pad_token_id=self._tokenizer.eos_token_id,
+                                         stopping_criteria=StoppingCriteriaList([StopWhenAsked()]), **sampling)
             except BaseException as exc:  # surfaced to the caller below, never swallowed
                 failure.append(exc)
                 streamer.end()
@@ -74,6 +80,7 @@ class TransformersModel:
                     if piece:
                         yield piece
             finally:
+                stop.set()  # the consumer stopped early (deadline, closed stream): end generation now
                 worker.join()
         if failure:
             raise failure[0]

@@ -26,6 +26,8 @@ def check_gguf(path: Path) -> None:
 
 
 class LlamaCppModel:
+    constrained_json = True  # JSON answers are decoded under a grammar made from the schema
+
     def __init__(self, path: str | Path, *, n_threads: int = 2, n_ctx: int = 4096, seed: int = 0,
                  lock: threading.Lock | None = None):
         path = Path(path)

