@@ -12,7 +12,8 @@ import re
 from typing import Iterator
 
 from chat_app.llm.base import ChatModel, ModelError
-from chat_app.profile import Profile
+from chat_app.compose import MOOD_GENRES
+from chat_app.profile import Preference, Profile
 from prompts import load_prompt
 from retrieval.catalog import Catalog, Item
 from retrieval.recommend import Ranked
@@ -35,10 +36,30 @@ def item_facts(item: Item) -> str:
     return "; ".join(parts)
 
 
-def request_text(profile: Profile) -> str:
-    """What the person wants, positives only: dislikes and limits are enforced by ranking, not explained."""
-    items = [p.text for p in profile.liked("item")][-3:]
-    aspects = [p.text for p in profile.liked() if p.kind != "item"][-4:]
+def matched_likes(ranked: Ranked, profile: Profile) -> list[Preference]:
+    """The liked entries this item actually answers: the basis of its explanation, nothing else."""
+    item = ranked.item
+    text = item.document().lower()
+    out = []
+    for pref in profile.liked():
+        if pref.kind == "item":
+            hit = pref.item_id in ranked.because
+        elif pref.kind == "genre":
+            hit = pref.text in item.genres
+        elif pref.kind == "mood" and pref.text.lower() in MOOD_GENRES:
+            hit = bool(MOOD_GENRES[pref.text.lower()][0] & set(item.genres))
+        else:
+            hit = pref.text.lower() in text or (pref.turn == profile.turn and pref.kind in ("mood", "theme", "era"))
+        if hit:
+            out.append(pref)
+    return out
+
+
+def request_text(ranked: Ranked, profile: Profile) -> str:
+    """What the person asked for that this item answers; dislikes and limits are enforced, not explained."""
+    matched = matched_likes(ranked, profile)
+    items = [p.text for p in matched if p.kind == "item"][-3:]
+    aspects = [p.text for p in matched if p.kind != "item"][-4:]
     parts = ([f"liked {', '.join(items)}"] if items else []) + ([f"wants {', '.join(aspects)}"] if aspects else [])
     return "; ".join(parts) or "a good movie"
 
@@ -51,7 +72,7 @@ def because_text(ranked: Ranked, catalog: Catalog) -> str:
 def fallback_explanation(ranked: Ranked, profile: Profile, catalog: Catalog) -> str:
     item = ranked.item
     names = [catalog.get(i).title for i in ranked.because if catalog.get(i)]
-    liked_genres = [p.text for p in profile.liked("genre") if p.text in item.genres]
+    liked_genres = [p.text for p in matched_likes(ranked, profile) if p.kind in ("genre", "mood")]
     reasons = []
     if names:
         reasons.append(f"it is a close match to {' and '.join(names)}, which you liked")
@@ -86,7 +107,7 @@ def explain_stream(llm: ChatModel | None, ranked: Ranked, profile: Profile, cata
         yield fallback_explanation(ranked, profile, catalog)
         return
     messages = load_prompt("explain").render(
-        request=request_text(profile), item=item_facts(ranked.item), because=because_text(ranked, catalog))
+        request=request_text(ranked, profile), item=item_facts(ranked.item), because=because_text(ranked, catalog))
     text = ""
     try:
         for piece in llm.stream(messages, max_tokens=max_tokens, temperature=0.3, timeout_s=timeout_s):

@@ -144,7 +144,7 @@ def recommend(query: Query, catalog: Catalog, index: ItemIndex, embedder: Embedd
     out = []
     for j in order:
         because = tuple(i for i, v in sorted(liked_vectors, key=lambda iv: -float(vectors[j] @ iv[1]))
-                        if float(vectors[j] @ v) > 0.35 or cf_scores.get(ids[j], 0) > 0)[:2]
+                        if float(vectors[j] @ v) > 0.35)[:2]
         out.append(Ranked(items[j], float(scores[j]), float(dense[j]), float(cf_arr[j]), because,
                           tuple(sorted(sources[ids[j]]))))
     return out
