@@ -11,9 +11,9 @@ import os
 import sys
 import threading
 
-# no telemetry or update checks: the app must start and run without the internet
+# no telemetry: the app must start and run without the internet (the packaged models are read from disk;
+# only a Hugging Face id passed to --model reaches for the hub)
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from pydantic import ValidationError  # noqa: E402

@@ -62,6 +62,17 @@ def test_check_gguf_messages(tmp_path):
         check_gguf(fake)
 
 
+def test_truncated_gguf_is_reported_as_corrupt(tmp_path):
+    from chat_app.llm.llamacpp import LlamaCppModel
+    from chat_app.llm.packaged import PACKAGED, part_paths
+
+    truncated = tmp_path / "truncated.gguf"
+    with open(part_paths(PACKAGED["small"])[0], "rb") as part:  # the first 4 MB of a real model
+        truncated.write_bytes(part.read(4 << 20))
+    with pytest.raises(ModelLoadError, match="truncated or corrupt"):
+        LlamaCppModel(truncated, n_threads=1)
+
+
 def test_resolve_model_rejects_unknown_specs(tmp_path):
     with pytest.raises(ModelLoadError, match="no model"):
         resolve_model("  ", tmp_path)
