@@ -55,6 +55,19 @@ def matched_likes(ranked: Ranked, profile: Profile) -> list[Preference]:
     return out
 
 
+def citations(ranked: Ranked, profile: Profile) -> tuple[str, ...]:
+    """The ledger entries this pick relies on, as the person would say them."""
+    out = []
+    for pref in matched_likes(ranked, profile):
+        out.append(f"you liked {pref.text}" if pref.kind == "item" else f"you wanted {pref.text}")
+    limits = profile.constraints.describe()
+    if limits:
+        out.append(f"kept to {'; '.join(limits)} as you asked")
+    for pref in profile.disliked("person"):
+        out.append(f"no {pref.text}")
+    return tuple(out)
+
+
 def request_text(ranked: Ranked, profile: Profile) -> str:
     """What the person asked for that this item answers; dislikes and limits are enforced, not explained."""
     matched = matched_likes(ranked, profile)

@@ -11,13 +11,14 @@ records why.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
 from chat_app.llm.base import ChatModel, ModelError, complete_json
 from chat_app.profile import ASPECT_KINDS, INTENTS, Delta, Preference, Profile
-from chat_app.rules import GENRE_WORDS, read_message
+from chat_app.rules import _REFERENCE, GENRE_WORDS, read_message
 from prompts import load_prompt
 from retrieval.catalog import GENRES
 from retrieval.titles import TitleIndex
@@ -41,6 +42,7 @@ EXTRACT_SCHEMA = {
     },
     "required": ["intent", "liked_titles", "disliked_titles", "likes", "dislikes"],
 }
+_NOT_A_TITLE = re.compile(r"^(it|that|this|that one|this one|them|those|these|the movie|the film)$", re.IGNORECASE)
 MAX_PROMPT_MESSAGE = 1500  # characters of the message shown to the LLM; the rules read all of it
 
 
@@ -78,6 +80,8 @@ def ground(raw: dict, message: str, titles: TitleIndex, turn: int) -> Delta:
     prefs: list[Preference] = []
     for field_name, polarity in (("liked_titles", "like"), ("disliked_titles", "dislike")):
         for title in raw.get(field_name, []):
+            if _NOT_A_TITLE.match(title.strip()) or _REFERENCE.search(title):
+                continue  # "it", "the second one": references are resolved by the rules, not titles
             if _written_in(title, message):
                 prefs.append(Preference("item", " ".join(title.split()), polarity, turn, item_id=titles.link(title)))
     for field_name, polarity in (("likes", "like"), ("dislikes", "dislike")):
@@ -100,12 +104,13 @@ def combine(primary: Delta, extra: Delta) -> Delta:
     if intent == "chitchat" and (primary.preferences or added or primary.constraints):
         intent = "new_request"
     return Delta(intent, primary.preferences + added, {**extra.constraints, **primary.constraints},
-                 tuple(dict.fromkeys(primary.lifted + extra.lifted)))
+                 tuple(dict.fromkeys(primary.lifted + extra.lifted)), tuple(dict.fromkeys(primary.seen + extra.seen)))
 
 
 def extract(llm: ChatModel | None, profile: Profile, recent: list[str], message: str, turn: int,
-            titles: TitleIndex, *, latest_year: int = 2018, timeout_s: float | None = 60) -> Extraction:
-    rules = read_message(message, titles, turn, latest_year)
+            titles: TitleIndex, *, latest_year: int = 2018, timeout_s: float | None = 60,
+            last_picks: list[str] = ()) -> Extraction:
+    rules = read_message(message, titles, turn, latest_year, last_picks)
     if llm is None:
         return Extraction(rules, "rules")
     prompt = load_prompt("extract").render(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterator
 
 from chat_app.compose import compose_query
-from chat_app.explain import explain_stream
+from chat_app.explain import citations, explain_stream
 from chat_app.extract import extract
 from chat_app.llm.base import ChatModel
 from chat_app.profile import Profile, merge
@@ -49,6 +49,7 @@ class Recommendation:
     ranked: Ranked
     explanation: str = ""
     done: bool = False
+    cites: tuple[str, ...] = ()  # the ledger entries the pick relies on
 
 
 @dataclass(frozen=True)
@@ -79,12 +80,14 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
         return
     state.turn += 1
     extraction = extract(services.llm, state.profile, state.recent(), clean.text, state.turn, services.titles,
-                         latest_year=services.latest_year, timeout_s=services.llm_timeout_s)
+                         latest_year=services.latest_year, timeout_s=services.llm_timeout_s,
+                         last_picks=state.last_picks)
     state.profile = merge(state.profile, extraction.delta, state.turn)
     state.user_messages.append(clean.text)
     timings = {"extract_s": time.perf_counter() - start}
     problems = (extraction.problem,) if extraction.problem else ()
-    said_nothing_new = not extraction.delta.preferences and not extraction.delta.constraints
+    said_nothing_new = not (extraction.delta.preferences or extraction.delta.constraints or extraction.delta.seen
+                            or extraction.delta.lifted)
     if said_nothing_new and extraction.delta.intent == "chitchat":
         notice = ("Hi! Tell me about a movie you loved, or what you are in the mood for, and I will suggest a "
                   "few from the catalog." if state.profile.is_empty else
@@ -103,7 +106,8 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
                        timings=timings, problems=problems)
         return
     state.shown.extend(p.item.id for p in picks)
-    recs = [Recommendation(p) for p in picks]
+    state.last_picks = [p.item.id for p in picks]
+    recs = [Recommendation(p, cites=citations(p, state.profile)) for p in picks]
     view = TurnView(_intro(state.profile, clean.truncated, len(picks)), tuple(recs), state.profile,
                     timings=timings, problems=problems)
     timings["first_visible_s"] = time.perf_counter() - start
@@ -114,9 +118,9 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
         text = ""
         for text in explain_stream(services.writer or services.llm, pick, state.profile, services.catalog,
                                    timeout_s=services.llm_timeout_s):
-            recs[i] = Recommendation(pick, text)
+            recs[i] = replace(recs[i], explanation=text)
             yield replace(view, recommendations=tuple(recs))
-        recs[i] = Recommendation(pick, text, done=True)
+        recs[i] = replace(recs[i], done=True)
     timings["explain_s"] = time.perf_counter() - explain_start
     timings["total_s"] = time.perf_counter() - start
     yield replace(view, recommendations=tuple(recs), finished=True, timings=timings)

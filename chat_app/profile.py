@@ -40,6 +40,7 @@ class Delta:
     preferences: tuple[Preference, ...] = ()
     constraints: dict = field(default_factory=dict)  # Constraints field -> value, only what this turn set
     lifted: tuple[str, ...] = ()  # constraint fields the user withdrew ("any year is fine")
+    seen: tuple[str, ...] = ()  # catalog ids the person has seen: never recommended, no taste signal
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ class Profile:
     preferences: tuple[Preference, ...] = ()
     constraints: Constraints = Constraints()
     turn: int = 0
+    constraint_turns: dict = field(default_factory=dict)  # constraint field -> turn it was set
+    seen: frozenset[str] = frozenset()
 
     def liked(self, kind: str | None = None) -> list[Preference]:
         return [p for p in self.preferences if p.polarity == "like" and (kind is None or p.kind == kind)]
@@ -55,7 +58,7 @@ class Profile:
         return [p for p in self.preferences if p.polarity == "dislike" and (kind is None or p.kind == kind)]
 
     def mentioned_ids(self) -> set[str]:
-        return {p.item_id for p in self.preferences if p.item_id}
+        return {p.item_id for p in self.preferences if p.item_id} | set(self.seen)
 
     @property
     def is_empty(self) -> bool:
@@ -74,8 +77,10 @@ def merge(profile: Profile, delta: Delta, turn: int) -> Profile:
         if new.kind == "genre" and new.polarity == "like":
             excluded.discard(new.text)
     constraints = profile.constraints
+    turns = dict(profile.constraint_turns)
     for name in delta.lifted:
         constraints = constraints.without(name)
+        turns.pop(name, None)
     updates = dict(delta.constraints)
     if "genres_excluded" in updates:
         excluded |= set(updates["genres_excluded"])
@@ -86,4 +91,32 @@ def merge(profile: Profile, delta: Delta, turn: int) -> Profile:
                      or g in delta.constraints.get("genres_required", ()))
     excluded_final = tuple(g for g in constraints.genres_excluded if g not in required)
     constraints = replace(constraints, genres_required=required, genres_excluded=excluded_final)
-    return Profile(tuple(prefs[k] for k in order), constraints, turn)
+    for name in delta.constraints:
+        turns[name] = turn
+    turns = {name: t for name, t in turns.items() if getattr(constraints, name) not in (None, ())}
+    return Profile(tuple(prefs[k] for k in order), constraints, turn, turns, profile.seen | set(delta.seen))
+
+
+# ---- the ledger: entries a person can see, remove or flip ----
+
+def entry_id(pref: Preference) -> str:
+    return f"{pref.kind}:{pref.item_id or pref.text.strip().lower()}"
+
+
+def remove_entry(profile: Profile, entry: str) -> Profile:
+    """Drop a preference (by `entry_id`) or a limit ("limit:<field>") from the profile."""
+    if entry.startswith("limit:"):
+        name = entry.removeprefix("limit:")
+        turns = {k: v for k, v in profile.constraint_turns.items() if k != name}
+        return replace(profile, constraints=profile.constraints.without(name), constraint_turns=turns)
+    return replace(profile, preferences=tuple(p for p in profile.preferences if entry_id(p) != entry))
+
+
+def flip_entry(profile: Profile, entry: str, turn: int) -> Profile:
+    """Turn a like into a dislike or back; the flip counts as said now."""
+    flipped = []
+    for p in profile.preferences:
+        if entry_id(p) == entry:
+            p = replace(p, polarity="dislike" if p.polarity == "like" else "like", turn=turn)
+        flipped.append(p)
+    return replace(profile, preferences=tuple(flipped))

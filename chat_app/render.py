@@ -9,8 +9,12 @@ from __future__ import annotations
 import html
 import re
 
+from chat_app.compose import softmax_weights
 from chat_app.pipeline import TurnView
-from chat_app.profile import Profile
+from chat_app.profile import Profile, entry_id
+from retrieval.constraints import Constraints
+
+_LIMIT_FIELDS = ("year_min", "year_max", "runtime_max", "genres_required", "genres_excluded", "languages")
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 
@@ -33,27 +37,56 @@ def render_reply(view: TurnView) -> str:
         item = rec.ranked.item
         facts = " · ".join(x for x in (", ".join(item.genres), _runtime(item.runtime)) if x)
         lines.append(f"**{i}\\. {escape_md(item.label)}**" + (f" — {escape_md(facts)}" if facts else ""))
-        explanation = rec.explanation or ("…" if not view.finished else "")
-        lines.append(f"{escape_md(explanation)}" if rec.explanation else "_…_")
+        text = escape_md(rec.explanation) if rec.explanation else "_…_"
+        if rec.cites:
+            text += "  \n<small>Because " + escape_md(" · ".join(rec.cites)) + "</small>"
+        lines.append(text)
     return "\n\n".join(lines)
+
+
+def ledger_entries(profile: Profile) -> list[dict]:
+    """Every ledger entry with its id (for removing or flipping), label, weight and source turn."""
+    out = []
+    for polarity, prefs in (("like", profile.liked()), ("dislike", profile.disliked())):
+        for pref, weight in zip(prefs, softmax_weights(prefs, profile.turn)):
+            out.append({"id": entry_id(pref), "polarity": polarity, "kind": pref.kind, "text": pref.text,
+                        "item_id": pref.item_id, "turn": pref.turn, "weight": round(weight, 3)})
+    for name in _LIMIT_FIELDS:
+        value = getattr(profile.constraints, name)
+        if value not in (None, ()):
+            label = Constraints(**{name: value}).describe()
+            out.append({"id": f"limit:{name}", "polarity": "limit", "kind": name, "text": "; ".join(label),
+                        "item_id": None, "turn": profile.constraint_turns.get(name), "weight": None})
+    return out
 
 
 def render_profile(profile: Profile) -> str:
     """The ledger as a person would say it: what they like, what they don't, their limits."""
-    if profile.is_empty:
+    if profile.is_empty and not profile.seen:
         return "_Nothing yet. Tell me a movie you loved, a mood, a genre or an era._"
+    entries = ledger_entries(profile)
 
-    def entries(prefs) -> str:
-        return "\n".join(f"- {escape_md(p.text)} · {p.kind} · turn {p.turn}" for p in prefs) or "- none"
+    def lines(polarity: str) -> str:
+        rows = []
+        for e in entries:
+            if e["polarity"] != polarity:
+                continue
+            meta = [e["kind"] if polarity != "limit" else None,
+                    f"weight {e['weight']:.0%}" if e["weight"] is not None else None,
+                    f"turn {e['turn']}" if e["turn"] is not None else None]
+            rows.append(f"- {escape_md(e['text'])} · " + " · ".join(m for m in meta if m))
+        return "\n".join(rows) or "- none"
 
-    limits = "\n".join(f"- {escape_md(c)}" for c in profile.constraints.describe()) or "- none"
-    return (f"**Likes**\n{entries(profile.liked())}\n\n**Dislikes**\n{entries(profile.disliked())}\n\n"
-            f"**Limits**\n{limits}")
+    seen = f"\n\n**Seen** ({len(profile.seen)})" if profile.seen else ""
+    return (f"**Likes**\n{lines('like')}\n\n**Dislikes**\n{lines('dislike')}\n\n**Limits**\n{lines('limit')}"
+            + seen)
 
 
 def profile_json(profile: Profile) -> dict:
     c = profile.constraints
     return {
+        "ledger": ledger_entries(profile),
+        "seen": sorted(profile.seen),
         "likes": [{"kind": p.kind, "text": p.text, "item_id": p.item_id, "turn": p.turn} for p in profile.liked()],
         "dislikes": [{"kind": p.kind, "text": p.text, "item_id": p.item_id, "turn": p.turn}
                      for p in profile.disliked()],
@@ -66,4 +99,5 @@ def profile_json(profile: Profile) -> dict:
 def recommendations_json(view: TurnView) -> list[dict]:
     return [{"id": r.ranked.item.id, "title": r.ranked.item.title, "year": r.ranked.item.year,
              "genres": list(r.ranked.item.genres), "runtime": r.ranked.item.runtime,
-             "explanation": r.explanation, "score": round(r.ranked.score, 4)} for r in view.recommendations]
+             "explanation": r.explanation, "cites": list(r.cites), "score": round(r.ranked.score, 4)}
+            for r in view.recommendations]

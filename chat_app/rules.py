@@ -129,13 +129,79 @@ def spot_titles(text: str, titles: TitleIndex) -> list[tuple[str, str, int, int]
     return sorted(found, key=lambda f: f[2])
 
 
-def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 2018) -> Delta:
-    """Everything this module can read off one message, as a Delta."""
+_ORDINAL = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
+            "fifth": 5, "5th": 5, "last": -1}
+_REFERENCE = re.compile(
+    r"#\s?(?P<n1>\d{1,2})\b|\bnumber\s+(?P<n2>\d{1,2})\b|\bno\.\s?(?P<n3>\d{1,2})\b"
+    r"|\bthe\s+(?P<o1>first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\b(?:\s+one)?"
+    r"|\b(?P<o2>first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\s+one\b", re.IGNORECASE)
+_SEEN = re.compile(r"\b(seen|saw|watched|already (?:know|watched|seen))\b", re.IGNORECASE)
+_SEEN_ALL = re.compile(r"\b(seen|saw|watched)\s+(them all|all of (them|these|those)|these|those|all)\b", re.IGNORECASE)
+_PUT_OFF = re.compile(r"\b(boring|meh|nope|not for me|not that|no to|hate|hated|dislike|skip|pass on|"
+                      r"don'?t like|didn'?t like|not into|awful|bad)\b", re.IGNORECASE)
+_DRAWN = re.compile(r"\b(more like|like|love|loved|great|perfect|yes|sounds good|interesting|nice|good one)\b",
+                    re.IGNORECASE)
+
+
+def _clause(text: str, start: int, end: int) -> str:
+    """The sentence part around a span: from the last stop or 'but' before it to the next one after it."""
+    before = re.split(r"[.;!?]|\bbut\b", text[:start])[-1]
+    after = re.split(r"[.;!?]|\bbut\b", text[end:])[0]
+    return before + text[start:end] + after
+
+
+def picked_references(text: str, last_picks: list[str]) -> list[tuple[str, str, int, int]]:
+    """References to the last recommendations ("#2", "the second one", "the last one"): (id, action, start, end).
+
+    The action is "seen", "dislike" or "like", read from the words around the reference; a reference with
+    none of those cues ("tell me about #2") changes nothing.
+    """
+    out = []
+    for m in _REFERENCE.finditer(text):
+        number = next((g for g in (m.group("n1"), m.group("n2"), m.group("n3")) if g), None)
+        word = (m.group("o1") or m.group("o2") or "").lower()
+        position = int(number) if number else _ORDINAL.get(word, 0)
+        if not last_picks or position == 0 or abs(position) > len(last_picks):
+            continue
+        item_id = last_picks[position - 1] if position > 0 else last_picks[-1]
+        clause = _clause(text, m.start(), m.end())
+        if _SEEN.search(clause):
+            action = "seen"
+        elif _PUT_OFF.search(clause) or _NEG_BEFORE.search(text[max(0, m.start() - 30) : m.start()]):
+            action = "dislike"
+        elif _DRAWN.search(clause):
+            action = "like"
+        else:
+            continue
+        out.append((item_id, action, m.start(), m.end()))
+    return out
+
+
+def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 2018,
+                 last_picks: list[str] | tuple[str, ...] = ()) -> Delta:
+    """Everything this module can read off one message, as a Delta.
+
+    `last_picks` are the ids recommended in the previous reply, in order, so "#2" or "the last one" and
+    titles from that list ("seen Up already") can be resolved.
+    """
     prefs: list[Preference] = []
+    seen: list[str] = []
     masked = text
-    for item_id, surface, start, end in spot_titles(text, titles):
-        polarity = "dislike" if _negated(text, start) else "like"
-        prefs.append(Preference("item", surface, polarity, turn, item_id=item_id))
+    last_picks = list(last_picks)
+    if last_picks and _SEEN_ALL.search(text):
+        seen += last_picks
+    for item_id, action, start, end in picked_references(text, last_picks):
+        if action == "seen":
+            seen.append(item_id)
+        else:
+            prefs.append(Preference("item", titles.label_of(item_id), action, turn, item_id=item_id))
+        masked = masked[:start] + " " * (end - start) + masked[end:]
+    for item_id, surface, start, end in spot_titles(masked, titles):
+        if item_id and _SEEN.search(_clause(masked, start, end)) and not _DRAWN.search(_clause(masked, start, end)):
+            seen.append(item_id)  # "we already saw Toy Story": exclude it, say nothing about taste
+        else:
+            polarity = "dislike" if _negated(masked, start) else "like"
+            prefs.append(Preference("item", surface, polarity, turn, item_id=item_id))
         masked = masked[:start] + " " * (end - start) + masked[end:]
     lower = masked.lower()
     constraints, lifted = years_and_runtime(masked, latest_year)
@@ -170,6 +236,9 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
         polarity = "dislike" if _negated(masked, m.start(1)) else "like"
         prefs.append(Preference("person", name, polarity, turn))
     intent = "new_request"
-    if _GREETING.match(text) and not prefs and not constraints:
+    if _GREETING.match(text) and not prefs and not constraints and not seen:
         intent = "chitchat"
-    return Delta(intent=intent, preferences=tuple(prefs), constraints=constraints, lifted=tuple(lifted))
+    if seen or any(p.kind == "item" and p.item_id in last_picks for p in prefs):
+        intent = "feedback"
+    return Delta(intent=intent, preferences=tuple(prefs), constraints=constraints, lifted=tuple(lifted),
+                 seen=tuple(dict.fromkeys(seen)))

@@ -24,6 +24,7 @@ class SessionState:
     turn: int = 0
     user_messages: list[str] = field(default_factory=list)
     shown: list[str] = field(default_factory=list)  # ids recommended so far, in order
+    last_picks: list[str] = field(default_factory=list)  # ids of the last reply's picks, as numbered
     chat: list[dict] = field(default_factory=list)  # the conversation as shown: {"role", "content"} dicts
 
     def recent(self, n: int = 2) -> list[str]:

@@ -14,7 +14,9 @@ from typing import Iterator
 import gradio as gr
 
 from chat_app.pipeline import Services, TurnView, run_turn
-from chat_app.render import escape_md, profile_json, recommendations_json, render_profile, render_reply
+from chat_app.feedback import ACTIONS, FeedbackError, apply_feedback, edit_ledger
+from chat_app.render import (escape_md, ledger_entries, profile_json, recommendations_json, render_profile,
+                             render_reply)
 from chat_app.session import SessionState, clean_message
 
 log = logging.getLogger(__name__)
@@ -34,12 +36,24 @@ def _record(view: TurnView, state: SessionState) -> dict:
             "understood": profile_json(view.profile), "timings": {k: round(v, 3) for k, v in view.timings.items()}}
 
 
+def _pick_choices(state: SessionState, services: Services) -> list[tuple[str, str]]:
+    return [(f"{i}. {services.catalog.get(item_id).label}", item_id)
+            for i, item_id in enumerate(state.last_picks, 1) if services.catalog.get(item_id)]
+
+
+def _ledger_choices(state: SessionState) -> list[tuple[str, str]]:
+    names = {"like": "like", "dislike": "dislike", "limit": "limit"}
+    return [(f"{names[e['polarity']]}: {e['text']}", e["id"]) for e in ledger_entries(state.profile)]
+
+
 def make_respond(services: Services):
     def respond(message: str, state: SessionState | None) -> Iterator[tuple]:
         state = state if isinstance(state, SessionState) else SessionState()
 
         def outputs(view: TurnView, chat: list[dict]) -> tuple:
-            return chat, "", render_profile(view.profile), _record(view, state), state
+            return (chat, "", render_profile(view.profile), _record(view, state), state,
+                    gr.Radio(choices=_pick_choices(state, services), value=None),
+                    gr.Dropdown(choices=_ledger_choices(state), value=None))
 
         shown_message = clean_message(message, services.max_message_chars)
         if not shown_message.text:  # nothing to read: answer, but add nothing to the conversation
@@ -64,34 +78,79 @@ def make_respond(services: Services):
     return respond
 
 
+def make_adjust(services: Services, change):
+    """A handler for a non-chat change to the profile: `change(state, target, action) -> message`."""
+
+    def adjust(target: str | None, action: str, state: SessionState | None) -> tuple:
+        state = state if isinstance(state, SessionState) else SessionState()
+        try:
+            message = change(state, target, action)
+        except FeedbackError as exc:
+            message = str(exc)
+        record = {"session_id": state.session_id, "turn": state.turn, "notice": message, "finished": True,
+                  "recommendations": [], "understood": profile_json(state.profile), "timings": {}}
+        return (render_profile(state.profile), record, state, escape_md(message),
+                gr.Dropdown(choices=_ledger_choices(state), value=None))
+
+    return adjust
+
+
 def build_ui(services: Services) -> gr.Blocks:
     respond = make_respond(services)
+    feedback = make_adjust(services, lambda state, item, action: apply_feedback(state, services.catalog, item, action))
+    edit = make_adjust(services, edit_ledger)
     with gr.Blocks(title=TITLE) as demo:
         state = gr.State(None)
         gr.Markdown(f"## {TITLE}\nTell me what you loved, what you are in the mood for, and what to avoid. "
                     f"I recommend from a catalog of {len(services.catalog):,} movies and say why.")
         with gr.Row():
             with gr.Column(scale=3):
-                chatbot = gr.Chatbot(label="Conversation", height=560, buttons=["copy"],
+                chatbot = gr.Chatbot(label="Conversation", height=520, buttons=["copy"],
                                      placeholder="Ask for a movie…", feedback_options=None)
                 with gr.Row():
                     box = gr.Textbox(show_label=False, placeholder="e.g. something like Alien, but funny",
-                                     max_lines=6, scale=5, autofocus=True)
+                                     max_lines=6, scale=5, autofocus=True, elem_id="message")
                     send = gr.Button("Send", variant="primary", scale=1)
+                with gr.Group():
+                    picks = gr.Radio(choices=[], label="React to a pick", elem_id="picks")
+                    with gr.Row():
+                        like = gr.Button(ACTIONS["like"], size="sm", elem_id="fb-like")
+                        dislike = gr.Button(ACTIONS["dislike"], size="sm", elem_id="fb-dislike")
+                        seen = gr.Button(ACTIONS["seen"], size="sm", elem_id="fb-seen")
                 gr.Examples(EXAMPLES, inputs=[box], label="Try")
             with gr.Column(scale=2):
                 gr.Markdown("### What I understood")
                 understood = gr.Markdown(render_profile(SessionState().profile), elem_id="understood")
+                with gr.Group():
+                    entry = gr.Dropdown(choices=[], label="Change an entry", elem_id="ledger-entry")
+                    with gr.Row():
+                        remove = gr.Button("Remove", size="sm", elem_id="ledger-remove")
+                        flip = gr.Button("Flip like / dislike", size="sm", elem_id="ledger-flip")
+                status = gr.Markdown("", elem_id="status")
                 with gr.Accordion("Details (JSON)", open=False):
                     record = gr.JSON(label="last turn")
                 new_chat = gr.Button("New conversation")
-        outputs = [chatbot, box, understood, record, state]
-        box.submit(respond, [box, state], outputs, api_name="chat")
-        send.click(respond, [box, state], outputs, api_visibility="private")
+        # hidden inputs so scripted clients can send feedback and edits by id
+        api_target, api_action = gr.Textbox(visible=False), gr.Textbox(visible=False)
+        api_feedback, api_edit = gr.Button(visible=False), gr.Button(visible=False)
+
+        chat_outputs = [chatbot, box, understood, record, state, picks, entry]
+        box.submit(respond, [box, state], chat_outputs, api_name="chat")
+        send.click(respond, [box, state], chat_outputs, api_visibility="private")
+        adjust_outputs = [understood, record, state, status, entry]
+        for button, action in ((like, "like"), (dislike, "dislike"), (seen, "seen")):
+            button.click(lambda item, st, action=action: feedback(item, action, st), [picks, state], adjust_outputs,
+                         api_visibility="private")
+        for button, action in ((remove, "remove"), (flip, "flip")):
+            button.click(lambda target, st, action=action: edit(target, action, st), [entry, state], adjust_outputs,
+                         api_visibility="private")
+        api_feedback.click(feedback, [api_target, api_action, state], adjust_outputs, api_name="feedback")
+        api_edit.click(edit, [api_target, api_action, state], adjust_outputs, api_name="edit")
 
         def reset() -> tuple:
             fresh = SessionState()
-            return [], "", render_profile(fresh.profile), {}, fresh
+            return ([], "", render_profile(fresh.profile), {}, fresh, gr.Radio(choices=[], value=None),
+                    gr.Dropdown(choices=[], value=None))
 
-        new_chat.click(reset, None, outputs, api_name="reset")
+        new_chat.click(reset, None, chat_outputs, api_name="reset")
     return demo

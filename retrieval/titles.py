@@ -77,8 +77,9 @@ class TitleEntry:
 class TitleIndex:
     """Fuzzy title -> id lookup over a catalog, preferring exact keys, then year matches, then popularity."""
 
-    def __init__(self, entries: list[TitleEntry], cutoff: float = 88.0):
+    def __init__(self, entries: list[TitleEntry], cutoff: float = 88.0, labels: dict[str, str] | None = None):
         self.entries = entries
+        self._labels = labels or {}
         self.cutoff = cutoff
         self._keys = [e.key for e in entries]
         self._exact: dict[str, list[TitleEntry]] = {}
@@ -93,7 +94,7 @@ class TitleIndex:
                 key = normalize(name)
                 if key:
                     entries.append(TitleEntry(item.id, key, item.year, item.num_ratings))
-        return cls(entries, cutoff)
+        return cls(entries, cutoff, {item.id: item.title for item in catalog})
 
     @staticmethod
     def _best(candidates: list[TitleEntry], year: int | None) -> TitleEntry:
@@ -102,6 +103,10 @@ class TitleIndex:
             if same_year:
                 candidates = same_year
         return max(candidates, key=lambda e: e.popularity)
+
+    def label_of(self, item_id: str) -> str:
+        """The display title of an indexed item ("" if unknown)."""
+        return self._labels.get(item_id, "")
 
     def link(self, text: str) -> str | None:
         """The catalog id a typed title most likely means, or None when nothing is close enough."""

@@ -69,3 +69,31 @@ def test_greeting_is_chitchat_in_any_language(titles):
 
 def test_language_constraint(titles):
     assert read_message("a thriller in French", titles, 1).constraints["languages"] == ("fr",)
+
+
+PICKS = ["1", "2571", "79132", "356", "318"]  # Toy Story, The Matrix, Inception, Forrest Gump, Shawshank
+
+
+@pytest.mark.parametrize("message, expected", [
+    ("more like #2", [("2571", "like")]),
+    ("I've seen the first one", [("1", "seen")]),
+    ("not the third one, too long", [("79132", "dislike")]),
+    ("number 4 sounds good", [("356", "like")]),
+    ("the last one looks boring", [("318", "dislike")]),
+    ("tell me about #2", []),  # a question: no change
+    ("#9 please", []),  # out of range
+])
+def test_references_to_the_last_picks(titles, message, expected):
+    from chat_app.rules import picked_references
+
+    assert [(i, a) for i, a, _, _ in picked_references(message, PICKS)] == expected
+
+
+def test_reactions_become_preferences_and_seen_marks(titles):
+    d = read_message("seen #1 already, but more like the second one", titles, 3, last_picks=PICKS)
+    assert d.seen == ("1",) and d.intent == "feedback"
+    assert [(p.item_id, p.polarity, p.text) for p in d.preferences] == [("2571", "like", "The Matrix")]
+    d = read_message("seen them all", titles, 3, last_picks=PICKS)
+    assert d.seen == tuple(PICKS)
+    d = read_message("we already saw Toy Story", titles, 3)
+    assert d.seen == ("1",) and not d.preferences

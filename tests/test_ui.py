@@ -16,11 +16,13 @@ def final(gen):
 
 def test_a_turn_shows_the_exchange_the_picks_and_the_understanding(services):
     respond = make_respond(services)
-    chat, box, understood, record, state = final(respond("I loved The Matrix, nothing before 1990", None))
+    chat, box, understood, record, state, picks, entry = final(respond("I loved The Matrix, nothing before 1990", None))
     assert box == "" and [m["role"] for m in chat] == ["user", "assistant"]
     assert "Matrix" in understood and "from 1990 on" in understood
     assert len(record["recommendations"]) == 5 and record["turn"] == 1 and record["finished"]
-    chat2, *_ , state2 = final(respond("more action", state))
+    assert [value for _, value in picks.choices] == [r["id"] for r in record["recommendations"]]
+    assert any(value == "limit:year_min" for _, value in entry.choices)
+    chat2, _, _, _, state2, *_ = final(respond("more action", state))
     assert state2 is state and len(chat2) == 4 and state.turn == 2
 
 
@@ -32,7 +34,7 @@ def test_streaming_shows_picks_before_explanations(services):
 
 
 def test_empty_input_adds_nothing_to_the_conversation(services):
-    chat, _, _, record, state = final(make_respond(services)("   ", SessionState()))
+    chat, _, _, record, state, *_ = final(make_respond(services)("   ", SessionState()))
     assert [m["role"] for m in chat] == ["assistant"] and state.chat == [] and record["turn"] == 0
 
 
@@ -44,9 +46,9 @@ def test_a_bug_mid_turn_is_reported_and_the_session_survives(services):
             raise RuntimeError("embedder crashed")
 
     state = SessionState()
-    chat, _, _, record, state = final(make_respond(replace(services, embedder=BrokenEmbedder()))("a movie about space travel", state))
+    chat, _, _, record, state, *_ = final(make_respond(replace(services, embedder=BrokenEmbedder()))("a movie about space travel", state))
     assert "something went wrong" in chat[-1]["content"] and record["notice"] == "error"
-    chat, _, _, record, _ = final(make_respond(services)("I loved Up", state))
+    chat, _, _, record, *_ = final(make_respond(services)("I loved Up", state))
     assert record["recommendations"] and len(state.chat) == 4
 
 
@@ -60,3 +62,31 @@ def test_app_builds_with_the_chat_endpoint(services):
     demo = build_ui(services)
     names = {dep.get("api_name") for dep in demo.config["dependencies"]}
     assert "chat" in names
+
+
+def test_feedback_buttons_change_the_next_turn(services):
+    from chat_app.ui import make_adjust
+    from chat_app.feedback import apply_feedback, edit_ledger
+
+    respond = make_respond(services)
+    *_, record, state, picks, _ = final(respond("I loved The Matrix", None))
+    first, second = record["recommendations"][0]["id"], record["recommendations"][1]["id"]
+    feedback = make_adjust(services, lambda st, item, action: apply_feedback(st, services.catalog, item, action))
+    understood, rec, state, status, entry = feedback(first, "dislike", state)
+    assert "not for you" in status and any(e["item_id"] == first and e["polarity"] == "dislike"
+                                           for e in rec["understood"]["ledger"])
+    _, _, state, _, _ = feedback(second, "seen", state)
+    assert second in state.profile.seen
+    _, _, _, record2, *_ = final(respond("more like that please", state))
+    assert not {first, second} & {r["id"] for r in record2["recommendations"]}
+
+    edit = make_adjust(services, edit_ledger)
+    _, rec, state, status, _ = edit("item:2571", "flip", state)
+    assert any(e["id"] == "item:2571" and e["polarity"] == "dislike" for e in rec["understood"]["ledger"])
+    _, rec, state, status, _ = edit("item:2571", "remove", state)
+    assert not any(e["id"] == "item:2571" for e in rec["understood"]["ledger"])
+    for bad in ((None, "like"), ("no-such-id", "like"), (first, "explode")):
+        _, _, _, status, _ = feedback(*bad, state)
+        assert status and "Noted" not in status
+    _, _, _, status, _ = edit("item:nope", "remove", state)
+    assert "Choose an entry" in status

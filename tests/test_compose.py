@@ -1,0 +1,39 @@
+import math
+
+import pytest
+
+from chat_app.compose import RECENCY, ITEM_BOOST, compose_query, softmax_weights
+from chat_app.profile import Delta, Preference, Profile, merge
+
+
+def test_softmax_weights_hand_computed():
+    prefs = [Preference("item", "Inception", "like", 1, item_id="79132"), Preference("mood", "lighter", "like", 2),
+             Preference("genre", "Comedy", "like", 2, weight=2.0)]
+    # logits at turn 2: item = -0.6*1 + 0.5 = -0.1; mood = 0; genre = ln 2 = 0.6931
+    logits = [-RECENCY + ITEM_BOOST, 0.0, math.log(2.0)]
+    total = sum(math.exp(v) for v in logits)
+    expected = [math.exp(v) / total for v in logits]
+    assert softmax_weights(prefs, 2) == pytest.approx(expected)
+    assert expected == pytest.approx([0.2317, 0.2561, 0.5122], abs=1e-4)  # e^-0.1, e^0, 2 over 3.9048
+    assert sum(softmax_weights(prefs, 5)) == pytest.approx(1.0)
+    assert softmax_weights([], 3) == []
+
+
+def test_compose_query_from_a_profile():
+    p = merge(Profile(), Delta(preferences=(
+        Preference("item", "Inception", "like", 0, item_id="79132"), Preference("mood", "light-hearted", "like", 0),
+        Preference("person", "Adam Sandler", "dislike", 0), Preference("item", "Grown Ups", "dislike", 0, item_id="78499"),
+        Preference("theme", "gore", "dislike", 0)), constraints={"year_max": 1999}, seen=("1",)), 1)
+    q = compose_query(p, exclude={"2571"})
+    assert [i for i, _ in q.items] == ["79132"] and [t for t, _ in q.texts] == ["a light-hearted movie"]
+    assert sum(w for _, w in q.items + q.texts) == pytest.approx(1.0)
+    assert q.avoid_terms == ("Adam Sandler",) and [i for i, _ in q.avoid_items] == ["78499"]
+    assert [t for t, _ in q.avoid_texts] == ["gore"]
+    assert q.exclude == {"2571", "79132", "78499", "1"}  # shown, mentioned (liked and disliked), seen
+    assert q.constraints.year_max == 1999
+    assert q.genre_fit["Comedy"] > 0 and q.genre_fit["Horror"] < 0
+
+
+def test_empty_profile_falls_back_to_the_message_text():
+    q = compose_query(Profile(), fallback_text="a movie about space travel")
+    assert q.texts == (("a movie about space travel", 1.0),)
