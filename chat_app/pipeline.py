@@ -60,6 +60,7 @@ class TurnView:
     finished: bool = False
     timings: dict = field(default_factory=dict)
     problems: tuple[str, ...] = ()
+    intent: str = ""
 
 
 def _intro(profile: Profile, truncated: bool, n: int) -> str:
@@ -92,7 +93,8 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
         notice = ("Hi! Tell me about a movie you loved, or what you are in the mood for, and I will suggest a "
                   "few from the catalog." if state.profile.is_empty else
                   "Happy to help. Tell me more (a mood, an era, a movie you loved) and I will find more.")
-        yield TurnView(notice, profile=state.profile, finished=True, timings=timings, problems=problems)
+        yield TurnView(notice, profile=state.profile, finished=True, timings=timings, problems=problems,
+                       intent=extraction.delta.intent)
         return
 
     query = compose_query(state.profile, fallback_text=clean.text, exclude=set(state.shown))
@@ -103,13 +105,13 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
         limits = "; ".join(state.profile.constraints.describe()) or "what you asked"
         yield TurnView(f"Nothing left in the catalog fits {limits}. Try loosening a limit, e.g. "
                        "\"any year is fine\" or \"horror is ok\".", profile=state.profile, finished=True,
-                       timings=timings, problems=problems)
+                       timings=timings, problems=problems, intent=extraction.delta.intent)
         return
     state.shown.extend(p.item.id for p in picks)
     state.last_picks = [p.item.id for p in picks]
     recs = [Recommendation(p, cites=citations(p, state.profile)) for p in picks]
     view = TurnView(_intro(state.profile, clean.truncated, len(picks)), tuple(recs), state.profile,
-                    timings=timings, problems=problems)
+                    timings=timings, problems=problems, intent=extraction.delta.intent)
     timings["first_visible_s"] = time.perf_counter() - start
     yield view
 

@@ -91,13 +91,13 @@ def years_and_runtime(text: str, latest_year: int = 2018) -> tuple[dict, list[st
     if re.search(r"\b(any (year|era|decade)|don'?t care (about|when)|year doesn'?t matter)\b", t):
         lifted += ["year_min", "year_max"]
     hours = r"(\d+(?:\.\d+)?|an?|one|two|three)\s*(?:and a half\s*)?(?:hours?|hrs?|h)\b(?:\s+and a half)?"
-    if m := re.search(r"\b(?:under|less than|shorter than|at most|max(?:imum)?|no (?:more|longer) than|within)\s*"
-                      + hours, t):
+    limit = (r"\b(?:under|less than|shorter than|at most|max(?:imum)?|no (?:more|longer) than|within|"
+             r"(?:nothing|not|none|no \w+)\s+(?:over|longer than|more than|above))\s*")
+    if m := re.search(limit + hours, t):
         amount = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3}.get(m.group(1)) or float(m.group(1))
         half = 0.5 if "and a half" in m.group(0) else 0
         out["runtime_max"] = int(round((float(amount) + half) * 60))
-    elif m := re.search(r"\b(?:under|less than|shorter than|at most|max(?:imum)?|no (?:more|longer) than)\s*"
-                        r"(\d{2,3})\s*(?:min|mins|minutes)\b", t):
+    elif m := re.search(limit + r"(\d{2,3})\s*(?:min|mins|minutes)\b", t):
         out["runtime_max"] = int(m.group(1))
     if re.search(r"\b(any (length|runtime)|length doesn'?t matter)\b", t):
         lifted.append("runtime_max")

@@ -14,6 +14,8 @@ from retrieval.titles import TitleIndex
     ("under 2 hours", {"runtime_max": 120}),
     ("less than an hour and a half", {"runtime_max": 90}),
     ("no longer than 100 minutes", {"runtime_max": 100}),
+    ("nothing over 2 hours", {"runtime_max": 120}),
+    ("no movies longer than 95 minutes", {"runtime_max": 95}),
     ("something recent", {"year_min": 2013}),
     ("I loved it", {}),
     ("nothing before 1990", {"year_min": 1990}),
