@@ -99,7 +99,8 @@ def combine(primary: Delta, extra: Delta) -> Delta:
     """`primary`'s entries and constraints win; `extra` adds entries about things `primary` did not name."""
     keys = {p.key for p in primary.preferences}
     texts = {p.text.lower() for p in primary.preferences}
-    added = tuple(p for p in extra.preferences if p.key not in keys and p.text.lower() not in texts)
+    added = tuple(p for p in extra.preferences if p.key not in keys and p.text.lower() not in texts
+                  and not (primary.intent == "question" and p.kind == "item"))  # asking is not liking
     intent = extra.intent if primary.intent == "new_request" else primary.intent
     if intent == "chitchat" and (primary.preferences or added or primary.constraints):
         intent = "new_request"

@@ -17,6 +17,7 @@ from chat_app.explain import citations, explain_stream
 from chat_app.extract import extract
 from chat_app.llm.base import ChatModel
 from chat_app.profile import Profile, merge
+from chat_app.rules import asked_about
 from chat_app.session import SessionState, clean_message
 from retrieval.catalog import Catalog
 from retrieval.collaborative import ItemCF
@@ -63,6 +64,20 @@ class TurnView:
     intent: str = ""
 
 
+def describe_item(item) -> str:
+    """An answer about one movie from its catalog facts only."""
+    facts = [", ".join(item.genres), f"{item.runtime} minutes" if item.runtime else ""]
+    parts = [f"{item.label}: " + " · ".join(f for f in facts if f) + "."]
+    if item.overview:
+        parts.append(item.overview)
+    known = list(dict.fromkeys(list(item.keywords[:5]) + list(item.tags[:5])))
+    if known:
+        parts.append("Known for: " + ", ".join(known) + ".")
+    if item.mean_rating and item.num_ratings >= 5:
+        parts.append(f"MovieLens users rate it {item.mean_rating:.1f}/5 ({item.num_ratings} ratings).")
+    return " ".join(parts)
+
+
 def _intro(profile: Profile, truncated: bool, n: int) -> str:
     parts = []
     if truncated:
@@ -95,6 +110,13 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
                   "Happy to help. Tell me more (a mood, an era, a movie you loved) and I will find more.")
         yield TurnView(notice, profile=state.profile, finished=True, timings=timings, problems=problems,
                        intent=extraction.delta.intent)
+        return
+
+    about = asked_about(clean.text, services.titles, state.last_picks) \
+        if extraction.delta.intent == "question" and said_nothing_new else None
+    if about and (item := services.catalog.get(about)):
+        yield TurnView(describe_item(item), profile=state.profile, finished=True, timings=timings,
+                       problems=problems, intent="question")
         return
 
     query = compose_query(state.profile, fallback_text=clean.text, exclude=set(state.shown))

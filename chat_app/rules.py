@@ -44,7 +44,7 @@ _GREETING = re.compile(r"^\s*(hi|hello|hey|hola|bonjour|salut|hallo|ciao|ola|ol�
 _PERSON = re.compile(r"\b(?:no|not|without|with|starring|by|from|love|like|loved|liked|hate|hated|except|more)\s+"
                      r"((?:[A-Z][a-z'’.-]+|[A-Z]\.)(?:\s+(?:[A-Z][a-z'’.-]+|[A-Z]\.|de|van|von|del|da)){1,3})")
 # a short or common word counts as a title only right after words like these: "I loved Up", "seen Heat"
-_REFERENCE_BEFORE = re.compile(r"\b(loved|liked|enjoyed|saw|seen|watched|like|love|adore|hated|than|as)\s+$",
+_REFERENCE_BEFORE = re.compile(r"\b(loved|liked|enjoyed|saw|seen|watched|like|love|adore|hated|than|as|about)\s+$",
                                re.IGNORECASE)
 _COMMON = {"something", "anything", "movie", "movies", "film", "films", "tonight", "the", "and", "please",
            "thanks", "also", "maybe", "more", "less", "love", "like", "good", "great", "it", "her", "up", "go",
@@ -177,6 +177,23 @@ def picked_references(text: str, last_picks: list[str]) -> list[tuple[str, str, 
     return out
 
 
+_QUESTION = re.compile(r"\?\s*$|^\s*(what|what's|whats|who|tell me|is|how|which|when|does|describe)\b",
+                       re.IGNORECASE)
+
+
+def asked_about(text: str, titles: TitleIndex, last_picks: list[str] | tuple[str, ...] = ()) -> str | None:
+    """The catalog id a question is about ("what is #2 about?", "tell me about Heat"), or None."""
+    if not _QUESTION.search(text):
+        return None
+    for m in _REFERENCE.finditer(text):
+        number = next((g for g in (m.group("n1"), m.group("n2"), m.group("n3")) if g), None)
+        position = int(number) if number else _ORDINAL.get((m.group("o1") or m.group("o2") or "").lower(), 0)
+        if last_picks and 0 < abs(position) <= len(last_picks):
+            return last_picks[position - 1] if position > 0 else last_picks[-1]
+    spotted = [item_id for item_id, *_ in spot_titles(text, titles) if item_id]
+    return spotted[0] if len(spotted) == 1 else None
+
+
 def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 2018,
                  last_picks: list[str] | tuple[str, ...] = ()) -> Delta:
     """Everything this module can read off one message, as a Delta.
@@ -240,5 +257,7 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
         intent = "chitchat"
     if seen or any(p.kind == "item" and p.item_id in last_picks for p in prefs):
         intent = "feedback"
+    if not seen and not constraints and all(p.kind == "item" for p in prefs) and asked_about(text, titles, last_picks):
+        return Delta(intent="question")  # "what is Heat about?" asks about a movie, says nothing of taste
     return Delta(intent=intent, preferences=tuple(prefs), constraints=constraints, lifted=tuple(lifted),
                  seen=tuple(dict.fromkeys(seen)))

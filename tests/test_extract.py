@@ -51,3 +51,9 @@ def test_huge_message_is_cut_before_the_llm(services):
     llm = ScriptedChatModel([extraction()])
     extract(llm, Profile(), [], "word " * 20000, 1, services.titles)
     assert len(llm.calls[0]["messages"][1]["content"]) < 2500
+
+
+def test_a_question_about_a_title_is_not_a_like(services):
+    llm = ScriptedChatModel([extraction(intent="question", liked_titles=["Heat"])])
+    result = extract(llm, Profile(), [], "what is Heat about?", 1, services.titles)
+    assert result.delta.intent == "question" and not result.delta.preferences

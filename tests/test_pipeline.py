@@ -108,3 +108,15 @@ def test_clean_message():
     long = clean_message("word " * 1000, 100)
     assert long.truncated and len(long.text) <= 100
     assert clean_message(12345, 100).text == "12345"
+
+
+def test_a_question_about_a_pick_is_answered_from_catalog_facts(services, scripted):
+    state = SessionState()
+    last(run_turn(services, state, "I loved The Matrix"))
+    second = services.catalog.get(state.last_picks[1])
+    scripted.enqueue(extraction(intent="question"))
+    view = last(run_turn(services, state, "what is #2 about?"))
+    assert view.intent == "question" and not view.recommendations
+    assert view.notice.startswith(second.label) and state.last_picks[1] == second.id
+    view = last(run_turn(services, state, "tell me about Heat"))
+    assert view.notice.startswith("Heat (1995)") and "Heat" not in {p.text for p in state.profile.preferences}
