@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz
 
 from chat_app.llm.base import ChatModel, ModelError, complete_json
 from chat_app.profile import ASPECT_KINDS, INTENTS, Delta, Preference, Profile
-from chat_app.rules import _REFERENCE, GENRE_WORDS, read_message
+from chat_app.rules import _REFERENCE, GENRE_WORDS, ITEM_QUESTION, read_message
 from prompts import load_prompt
 from retrieval.catalog import GENRES
 from retrieval.titles import TitleIndex
@@ -99,13 +99,23 @@ def combine(primary: Delta, extra: Delta) -> Delta:
     """`primary`'s entries and constraints win; `extra` adds entries about things `primary` did not name."""
     keys = {p.key for p in primary.preferences}
     texts = {p.text.lower() for p in primary.preferences}
-    added = tuple(p for p in extra.preferences if p.key not in keys and p.text.lower() not in texts
-                  and not (primary.intent == "question" and p.kind == "item"))  # asking is not liking
+    added = tuple(p for p in extra.preferences if p.key not in keys and p.text.lower() not in texts)
     intent = extra.intent if primary.intent == "new_request" else primary.intent
     if intent == "chitchat" and (primary.preferences or added or primary.constraints):
         intent = "new_request"
     return Delta(intent, primary.preferences + added, {**extra.constraints, **primary.constraints},
-                 tuple(dict.fromkeys(primary.lifted + extra.lifted)), tuple(dict.fromkeys(primary.seen + extra.seen)))
+                 tuple(dict.fromkeys(primary.lifted + extra.lifted)), tuple(dict.fromkeys(primary.seen + extra.seen)),
+                 primary.about)
+
+
+def settle_question(delta: Delta, message: str) -> Delta:
+    """A "question" stays one only when the message asks about a movie; asking about a title is not liking it."""
+    if delta.intent != "question" or delta.about:
+        return delta
+    about = next((p.item_id for p in delta.preferences if p.item_id), None)
+    if about is None or not ITEM_QUESTION.search(message):  # "anything like Heat?" is a request
+        return replace(delta, intent="new_request")
+    return replace(delta, about=about, preferences=tuple(p for p in delta.preferences if p.kind != "item"))
 
 
 def extract(llm: ChatModel | None, profile: Profile, recent: list[str], message: str, turn: int,
@@ -125,4 +135,4 @@ def extract(llm: ChatModel | None, profile: Profile, recent: list[str], message:
         return Extraction(rules, "rules", str(exc))
     # rule-read titles, people and constraints are exact; the LLM adds what rules cannot read
     # (typo'd titles, themes, moods in other words) and the turn's intent
-    return Extraction(combine(rules, ground(raw, message, titles, turn)), "llm+rules")
+    return Extraction(settle_question(combine(rules, ground(raw, message, titles, turn)), message), "llm+rules")

@@ -17,7 +17,6 @@ from chat_app.explain import citations, explain_stream
 from chat_app.extract import extract
 from chat_app.llm.base import ChatModel
 from chat_app.profile import Profile, merge
-from chat_app.rules import asked_about
 from chat_app.session import SessionState, clean_message
 from retrieval.catalog import Catalog
 from retrieval.collaborative import ItemCF
@@ -112,8 +111,7 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
                        intent=extraction.delta.intent)
         return
 
-    about = asked_about(clean.text, services.titles, state.last_picks) \
-        if extraction.delta.intent == "question" and said_nothing_new else None
+    about = extraction.delta.about if extraction.delta.intent == "question" and said_nothing_new else None
     if about and (item := services.catalog.get(about)):
         yield TurnView(describe_item(item), profile=state.profile, finished=True, timings=timings,
                        problems=problems, intent="question")

@@ -41,6 +41,7 @@ class Delta:
     constraints: dict = field(default_factory=dict)  # Constraints field -> value, only what this turn set
     lifted: tuple[str, ...] = ()  # constraint fields the user withdrew ("any year is fine")
     seen: tuple[str, ...] = ()  # catalog ids the person has seen: never recommended, no taste signal
+    about: str | None = None  # with intent "question": the catalog id asked about
 
 
 @dataclass(frozen=True)

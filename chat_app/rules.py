@@ -177,13 +177,15 @@ def picked_references(text: str, last_picks: list[str]) -> list[tuple[str, str, 
     return out
 
 
-_QUESTION = re.compile(r"\?\s*$|^\s*(what|what's|whats|who|tell me|is|how|which|when|does|describe)\b",
-                       re.IGNORECASE)
+# asking about one movie, as opposed to asking for movies ("anything like Heat?")
+ITEM_QUESTION = re.compile(
+    r"\b(what'?s|what is|what are|tell me (more )?about|who'?s in|who is in|who stars in|how long is|describe|"
+    r"is it|is (the )?(first|second|third|fourth|fifth|last) one|is #\d|plot of|what happens in)\b", re.IGNORECASE)
 
 
 def asked_about(text: str, titles: TitleIndex, last_picks: list[str] | tuple[str, ...] = ()) -> str | None:
     """The catalog id a question is about ("what is #2 about?", "tell me about Heat"), or None."""
-    if not _QUESTION.search(text):
+    if not ITEM_QUESTION.search(text) or re.search(r"\b(like|similar to|such as)\b", text, re.IGNORECASE):
         return None
     for m in _REFERENCE.finditer(text):
         number = next((g for g in (m.group("n1"), m.group("n2"), m.group("n3")) if g), None)
@@ -257,7 +259,8 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
         intent = "chitchat"
     if seen or any(p.kind == "item" and p.item_id in last_picks for p in prefs):
         intent = "feedback"
-    if not seen and not constraints and all(p.kind == "item" for p in prefs) and asked_about(text, titles, last_picks):
-        return Delta(intent="question")  # "what is Heat about?" asks about a movie, says nothing of taste
+    if not seen and not constraints and all(p.kind == "item" for p in prefs):
+        if about := asked_about(text, titles, last_picks):  # "what is #2 about?": no taste signal in it
+            return Delta(intent="question", about=about)
     return Delta(intent=intent, preferences=tuple(prefs), constraints=constraints, lifted=tuple(lifted),
                  seen=tuple(dict.fromkeys(seen)))

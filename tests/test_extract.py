@@ -57,3 +57,10 @@ def test_a_question_about_a_title_is_not_a_like(services):
     llm = ScriptedChatModel([extraction(intent="question", liked_titles=["Heat"])])
     result = extract(llm, Profile(), [], "what is Heat about?", 1, services.titles)
     assert result.delta.intent == "question" and not result.delta.preferences
+
+
+def test_asking_for_movies_like_a_title_is_a_request_not_a_question(services):
+    llm = ScriptedChatModel([extraction(intent="question", liked_titles=["Heat"])])
+    result = extract(llm, Profile(), [], "Have you got anything like Heat?", 1, services.titles)
+    assert result.delta.intent == "new_request" and result.delta.about is None
+    assert any(p.item_id == services.titles.link("Heat") for p in result.delta.preferences)
