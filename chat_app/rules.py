@@ -143,10 +143,11 @@ _DRAWN = re.compile(r"\b(more like|like|love|loved|great|perfect|yes|sounds good
                     re.IGNORECASE)
 
 
-def _clause(text: str, start: int, end: int) -> str:
-    """The sentence part around a span: from the last stop or 'but' before it to the next one after it."""
-    before = re.split(r"[.;!?]|\bbut\b", text[:start])[-1]
-    after = re.split(r"[.;!?]|\bbut\b", text[end:])[0]
+def _clause(text: str, start: int, end: int, commas: bool = False) -> str:
+    """The sentence part around a span: from the last stop or 'but' (or comma) before it to the next one."""
+    stops = r"[.;!?,]|\bbut\b" if commas else r"[.;!?]|\bbut\b"
+    before = re.split(stops, text[:start])[-1]
+    after = re.split(stops, text[end:])[0]
     return before + text[start:end] + after
 
 
@@ -164,7 +165,7 @@ def picked_references(text: str, last_picks: list[str]) -> list[tuple[str, str, 
         if not last_picks or position == 0 or abs(position) > len(last_picks):
             continue
         item_id = last_picks[position - 1] if position > 0 else last_picks[-1]
-        clause = _clause(text, m.start(), m.end())
+        clause = _clause(text, m.start(), m.end(), commas=True)  # "seen #1, more like #2": two reactions
         if _SEEN.search(clause):
             action = "seen"
         elif _PUT_OFF.search(clause) or _NEG_BEFORE.search(text[max(0, m.start() - 30) : m.start()]):

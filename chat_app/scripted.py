@@ -11,6 +11,7 @@ A script is a list of dialogues; each turn has the user's text and optional expe
     seen: [title]                titles marked seen
     absent: [title]              never among this turn's picks
     seeded_by: [title]           at least one pick is close to (or co-liked with) this title
+    liked_pick / disliked_pick / seen_pick: [n]   pick number n of the previous reply is now liked / disliked / seen
     avoid_tags: [tag]            no pick carries the tag
     intent: name                 the turn's understood intent
     feedback: [[pick number, like|dislike|seen]]   applied after the turn, as the UI buttons would
@@ -86,7 +87,7 @@ def _contains(values: list[str], wanted: str) -> bool:
 
 
 def check_turn(report: Report, services: Services, state: SessionState, view, expect: dict,
-               shown_before: set[str], where: str) -> None:
+               shown_before: set[str], where: str, previous_picks: list[str] = ()) -> None:
     catalog, profile = services.catalog, state.profile
     picks = [r.ranked.item for r in view.recommendations]
     report.check("catalog", all(i.id in catalog for i in picks), where)
@@ -129,6 +130,11 @@ def check_turn(report: Report, services: Services, state: SessionState, view, ex
         report.check("seeded_by", bool(seed) and close, where, title)
     for tag in expect.get("avoid_tags", []):
         report.check("avoid_tags", not any(tag.lower() in " ".join(i.tags).lower() for i in picks), where, tag)
+    for key, ids in (("liked_pick", {p.item_id for p in profile.liked("item")}),
+                     ("disliked_pick", {p.item_id for p in profile.disliked("item")}), ("seen_pick", profile.seen)):
+        for number in expect.get(key, []):
+            ok = 0 < number <= len(previous_picks) and previous_picks[number - 1] in ids
+            report.check(key, ok, where, f"pick {number} of {previous_picks}")
     if "intent" in expect:
         report.check("intent", view.intent == expect["intent"], where, f"{view.intent} != {expect['intent']}")
 
@@ -140,11 +146,11 @@ def run_dialogues(services: Services, dialogues: list[dict], *, progress=None) -
         state = SessionState()
         for t, turn in enumerate(dialogue["turns"], 1):
             where = f"{dialogue.get('name', d)} / turn {t}"
-            shown_before = set(state.shown)
+            shown_before, previous_picks = set(state.shown), list(state.last_picks)
             view = None
             for view in run_turn(services, state, turn["user"]):
                 pass
-            check_turn(report, services, state, view, turn.get("expect") or {}, shown_before, where)
+            check_turn(report, services, state, view, turn.get("expect") or {}, shown_before, where, previous_picks)
             report.turns += 1
             for number, action in turn.get("feedback", []):
                 apply_feedback(state, services.catalog, state.last_picks[number - 1], action)

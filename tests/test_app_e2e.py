@@ -142,3 +142,20 @@ def test_bad_option_is_reported():
     proc = launch("--port", "not-a-port")
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 2 and "port" in out
+
+
+def test_feedback_and_ledger_edits_over_the_api(app):
+    from gradio_client import Client
+
+    client = Client(app[0], verbose=False)
+    _, _, record = chat(client, "I loved The Matrix, nothing before 1990")
+    first = record["recommendations"][0]["id"]
+    understood, record, status, _ = client.predict(first, "dislike", api_name="/feedback")
+    assert "not for you" in status
+    assert any(e["item_id"] == first and e["polarity"] == "dislike" for e in record["understood"]["ledger"])
+    understood, record, status, _ = client.predict("limit:year_min", "remove", api_name="/edit")
+    assert record["understood"]["constraints"]["year_min"] is None and "1990" not in understood
+    _, _, record = chat(client, "more like it")
+    assert first not in {r["id"] for r in record["recommendations"]}
+    _, record, status, _ = client.predict("no-such-item", "like", api_name="/feedback")
+    assert "Pick one of the recommended movies" in status

@@ -78,6 +78,7 @@ PICKS = ["1", "2571", "79132", "356", "318"]  # Toy Story, The Matrix, Inception
 
 @pytest.mark.parametrize("message, expected", [
     ("more like #2", [("2571", "like")]),
+    ("seen the first one already, more like #2", [("1", "seen"), ("2571", "like")]),
     ("I've seen the first one", [("1", "seen")]),
     ("not the third one, too long", [("79132", "dislike")]),
     ("number 4 sounds good", [("356", "like")]),
