@@ -18,7 +18,7 @@ from rapidfuzz import fuzz
 
 from chat_app.llm.base import ChatModel, ModelError, complete_json
 from chat_app.profile import ASPECT_KINDS, INTENTS, Delta, Preference, Profile
-from chat_app.rules import _REFERENCE, GENRE_WORDS, ITEM_QUESTION, read_message
+from chat_app.rules import PICK_REFERENCE, GENRE_WORDS, ITEM_QUESTION, read_message
 from prompts import load_prompt
 from retrieval.catalog import GENRES
 from retrieval.titles import TitleIndex
@@ -80,7 +80,7 @@ def ground(raw: dict, message: str, titles: TitleIndex, turn: int) -> Delta:
     prefs: list[Preference] = []
     for field_name, polarity in (("liked_titles", "like"), ("disliked_titles", "dislike")):
         for title in raw.get(field_name, []):
-            if _NOT_A_TITLE.match(title.strip()) or _REFERENCE.search(title):
+            if _NOT_A_TITLE.match(title.strip()) or PICK_REFERENCE.search(title):
                 continue  # "it", "the second one": references are resolved by the rules, not titles
             if _written_in(title, message):
                 prefs.append(Preference("item", " ".join(title.split()), polarity, turn, item_id=titles.link(title)))

@@ -8,6 +8,7 @@ precision: what it is unsure of it leaves to the LLM.
 from __future__ import annotations
 
 import re
+from typing import Iterator
 
 from chat_app.profile import Delta, Preference
 from retrieval.titles import TitleIndex, normalize
@@ -131,7 +132,7 @@ def spot_titles(text: str, titles: TitleIndex) -> list[tuple[str, str, int, int]
 
 _ORDINAL = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
             "fifth": 5, "5th": 5, "last": -1}
-_REFERENCE = re.compile(
+PICK_REFERENCE = re.compile(
     r"#\s?(?P<n1>\d{1,2})\b|\bnumber\s+(?P<n2>\d{1,2})\b|\bno\.\s?(?P<n3>\d{1,2})\b"
     r"|\bthe\s+(?P<o1>first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\b(?:\s+one)?"
     r"|\b(?P<o2>first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\s+one\b", re.IGNORECASE)
@@ -151,6 +152,15 @@ def _clause(text: str, start: int, end: int, commas: bool = False) -> str:
     return before + text[start:end] + after
 
 
+def _referenced_picks(text: str, last_picks) -> Iterator[tuple[str, re.Match]]:
+    """(id, match) for each in-range reference to a numbered pick of the last reply."""
+    for m in PICK_REFERENCE.finditer(text):
+        number = next((g for g in (m.group("n1"), m.group("n2"), m.group("n3")) if g), None)
+        position = int(number) if number else _ORDINAL.get((m.group("o1") or m.group("o2") or "").lower(), 0)
+        if last_picks and 0 < abs(position) <= len(last_picks):
+            yield (last_picks[position - 1] if position > 0 else last_picks[-1]), m
+
+
 def picked_references(text: str, last_picks: list[str]) -> list[tuple[str, str, int, int]]:
     """References to the last recommendations ("#2", "the second one", "the last one"): (id, action, start, end).
 
@@ -158,13 +168,7 @@ def picked_references(text: str, last_picks: list[str]) -> list[tuple[str, str, 
     none of those cues ("tell me about #2") changes nothing.
     """
     out = []
-    for m in _REFERENCE.finditer(text):
-        number = next((g for g in (m.group("n1"), m.group("n2"), m.group("n3")) if g), None)
-        word = (m.group("o1") or m.group("o2") or "").lower()
-        position = int(number) if number else _ORDINAL.get(word, 0)
-        if not last_picks or position == 0 or abs(position) > len(last_picks):
-            continue
-        item_id = last_picks[position - 1] if position > 0 else last_picks[-1]
+    for item_id, m in _referenced_picks(text, last_picks):
         clause = _clause(text, m.start(), m.end(), commas=True)  # "seen #1, more like #2": two reactions
         if _SEEN.search(clause):
             action = "seen"
@@ -188,11 +192,8 @@ def asked_about(text: str, titles: TitleIndex, last_picks: list[str] | tuple[str
     """The catalog id a question is about ("what is #2 about?", "tell me about Heat"), or None."""
     if not ITEM_QUESTION.search(text) or re.search(r"\b(like|similar to|such as)\b", text, re.IGNORECASE):
         return None
-    for m in _REFERENCE.finditer(text):
-        number = next((g for g in (m.group("n1"), m.group("n2"), m.group("n3")) if g), None)
-        position = int(number) if number else _ORDINAL.get((m.group("o1") or m.group("o2") or "").lower(), 0)
-        if last_picks and 0 < abs(position) <= len(last_picks):
-            return last_picks[position - 1] if position > 0 else last_picks[-1]
+    for item_id, _ in _referenced_picks(text, last_picks):
+        return item_id
     spotted = [item_id for item_id, *_ in spot_titles(text, titles) if item_id]
     return spotted[0] if len(spotted) == 1 else None
 
