@@ -159,3 +159,71 @@ def test_feedback_and_ledger_edits_over_the_api(app):
     assert first not in {r["id"] for r in record["recommendations"]}
     _, record, status, _ = client.predict("no-such-item", "like", api_name="/feedback")
     assert "Pick one of the recommended movies" in status
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def test_real_browser_two_turns_and_a_dislike(app, tmp_path):
+    """Headless Chromium: two turns, a click on 'Not for me', and the next turn leaves that movie out."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail("CI must install Debian's chromium (see .ci/run)")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import expect, sync_playwright
+
+    url, _ = app
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        page.goto(url)
+        box = page.locator("#message textarea")
+
+        def send(text: str) -> list[str]:
+            box.fill(text)
+            box.press("Enter")
+            # finished: five picks to react to, and every pick explained (no "…" placeholders left)
+            expect(page.locator("#picks input[type=radio]")).to_have_count(5, timeout=180_000)
+            page.wait_for_function(
+                "() => { const bots = document.querySelectorAll('.bot-row');"
+                " const last = bots[bots.length - 1]; return last && (last.innerText.match(/Because/g) || []).length >= 5"
+                " && !last.innerText.includes('…'); }", timeout=180_000)
+            return [label.inner_text().split(". ", 1)[1] for label in page.locator("#picks label").all()]
+
+        first_titles = send("I loved Toy Story, something funny for the family")
+        page.locator("#picks label").first.click()
+        page.locator("#fb-dislike").click()
+        expect(page.locator("#status")).to_contain_text("not for you", timeout=30_000)
+        disliked = first_titles[0]
+        expect(page.locator("#understood")).to_contain_text(disliked.rsplit(" (", 1)[0])
+        second_titles = send("more like that, but older")
+        assert disliked not in second_titles and not set(first_titles) & set(second_titles)
+        page.locator("#message textarea").fill("<img src=x onerror=\"document.title='pwned'\"> hi")
+        page.locator("#message textarea").press("Enter")
+        page.wait_for_timeout(3000)
+        assert page.title() != "pwned"  # typed HTML is shown as text, never run
+        shot = tmp_path / "browser.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 10_000
+        browser.close()
+
+
+def test_auth_protects_the_ui_and_the_api(real_services, real_index_dir):
+    from gradio_client import Client
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    proc = launch("--no-llm", "--index-dir", str(real_index_dir), "--port", str(port), "--auth", "ann:s3cret")
+    try:
+        wait_until_serving(proc, url)
+        assert httpx.get(url + "config", timeout=5).status_code == 401
+        assert httpx.post(url + "gradio_api/call/chat", json={"data": ["hi"]}, timeout=5).status_code == 401
+        with pytest.raises(Exception):
+            Client(url, verbose=False).predict("I loved Alien", api_name="/chat")
+        _, _, _, record = Client(url, auth=("ann", "s3cret"), verbose=False).predict("I loved Alien", api_name="/chat")
+        assert record["recommendations"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

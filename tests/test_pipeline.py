@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from chat_app.llm.base import ModelError
+from chat_app.llm.base import ModelError, ModelTimeout
 from chat_app.pipeline import run_turn
 from chat_app.session import SessionState, clean_message
 from conftest import FailingModel, ScriptedChatModel, extraction
@@ -120,3 +120,26 @@ def test_a_question_about_a_pick_is_answered_from_catalog_facts(services, script
     assert view.notice.startswith(second.label) and state.last_picks[1] == second.id
     view = last(run_turn(services, state, "tell me about Heat"))
     assert view.notice.startswith("Heat (1995)") and "Heat" not in {p.text for p in state.profile.preferences}
+
+
+class DiesMidStream:
+    """Streams a few words, then fails the way an engine can: an error, or a timeout."""
+
+    name = "dies-mid-stream"
+
+    def __init__(self, error):
+        self.error = error
+
+    def stream(self, messages, **kwargs):
+        yield "You will love this because"
+        raise self.error
+
+
+@pytest.mark.parametrize("error", [ModelError("engine crashed"), ModelTimeout("slow")])
+def test_explanations_that_die_mid_stream_are_replaced(services, error):
+    state = SessionState()
+    view = last(run_turn(replace(services, writer=DiesMidStream(error)), state, "I loved The Matrix"))
+    assert len(view.recommendations) == 5
+    for rec in view.recommendations:
+        assert rec.done and "You will love this because" not in rec.explanation and len(rec.explanation) > 15
+    assert last(run_turn(services, state, "something older")).finished  # the session goes on
