@@ -31,6 +31,20 @@ def warm_up(services) -> None:
     log.info("models warmed up")
 
 
+def browser_secret(cache_dir) -> str:
+    """A stable secret for the browser-side session id, so a restart can still read it (created once, 0600)."""
+    import secrets
+    from pathlib import Path
+
+    path = Path(cache_dir) / "browser-secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
 def main(argv: list[str] | None = None) -> int:
     from chat_app.settings import Settings
 
@@ -52,7 +66,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nCineChat cannot start: {exc}", file=sys.stderr)
         return 1
 
+    from chat_app.persist import SessionStore, StoreError
     from chat_app.ui import build_ui
+
+    try:
+        store = SessionStore(settings.sessions_db)
+    except StoreError as exc:
+        print(f"\nCineChat cannot start: {exc}", file=sys.stderr)
+        return 1
 
     if settings.host not in ("127.0.0.1", "localhost", "::1") and not settings.auth:
         log.warning("serving on %s without --auth: anyone on your network can use the app", settings.host)
@@ -60,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         log.warning("--share without --auth: anyone with the link can use the app")
     if services.llm is not None:
         threading.Thread(target=warm_up, args=(services,), daemon=True, name="warm-up").start()
-    demo = build_ui(services).queue(default_concurrency_limit=settings.concurrency, max_size=settings.queue_size)
+    demo = build_ui(services, store, browser_secret(settings.cache_dir)).queue(default_concurrency_limit=settings.concurrency, max_size=settings.queue_size)
     demo.launch(server_name=settings.host, server_port=settings.port, share=settings.share,
                 auth=settings.auth_pair, prevent_thread_lock=True, show_error=True, quiet=False,
                 footer_links=["api"])

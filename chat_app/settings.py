@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     index_dir: Path = Field(default_factory=lambda: default_cache_dir() / "index",
                             description="folder for the Chroma index (rebuilt when catalog or embedder change)")
     cache_dir: Path = Field(default_factory=default_cache_dir, description="folder for joined model files")
+    sessions_db: Path = Field(default_factory=lambda: default_cache_dir() / "sessions.sqlite3",
+                              description="SQLite file where conversations and feedback are kept across restarts")
     rebuild_index: bool = Field(False, description="rebuild the index even if it looks current")
     no_llm: bool = Field(False, description="run without an LLM: rule-based understanding, template explanations")
     top_k: int = Field(5, ge=1, le=20, description="recommendations per reply")
@@ -87,6 +89,7 @@ class Settings(BaseSettings):
         self.catalog = self.catalog.expanduser()
         self.index_dir = self.index_dir.expanduser()
         self.cache_dir = self.cache_dir.expanduser()
+        self.sessions_db = self.sessions_db.expanduser()
         return self
 
     @property

@@ -13,6 +13,7 @@ from typing import Iterator
 
 import gradio as gr
 
+from chat_app.persist import SessionStore
 from chat_app.pipeline import Services, TurnView, run_turn
 from chat_app.feedback import ACTIONS, FeedbackError, apply_feedback, edit_ledger
 from chat_app.render import (escape_md, ledger_entries, profile_json, recommendations_json, render_profile,
@@ -46,14 +47,14 @@ def _ledger_choices(state: SessionState) -> list[tuple[str, str]]:
     return [(f"{names[e['polarity']]}: {e['text']}", e["id"]) for e in ledger_entries(state.profile)]
 
 
-def make_respond(services: Services):
+def make_respond(services: Services, store: SessionStore | None = None):
     def respond(message: str, state: SessionState | None) -> Iterator[tuple]:
         state = state if isinstance(state, SessionState) else SessionState()
 
         def outputs(view: TurnView, chat: list[dict]) -> tuple:
             return (chat, "", render_profile(view.profile), _record(view, state), state,
                     gr.Radio(choices=_pick_choices(state, services), value=None),
-                    gr.Dropdown(choices=_ledger_choices(state), value=None))
+                    gr.Dropdown(choices=_ledger_choices(state), value=None), state.session_id)
 
         shown_message = clean_message(message, services.max_message_chars)
         if not shown_message.text:  # nothing to read: answer, but add nothing to the conversation
@@ -74,11 +75,13 @@ def make_respond(services: Services):
             view = TurnView("error", profile=state.profile, finished=True)
             yield outputs(view, state.chat + [user, {"role": "assistant", "content": reply}])
         state.chat += [user, {"role": "assistant", "content": reply}]
+        if store is not None:
+            store.save(state, "turn", {"message": shown_message.text[:2000], "picks": state.last_picks})
 
     return respond
 
 
-def make_adjust(services: Services, change):
+def make_adjust(services: Services, change, store: SessionStore | None = None, event: str = "feedback"):
     """A handler for a non-chat change to the profile: `change(state, target, action) -> message`."""
 
     def adjust(target: str | None, action: str, state: SessionState | None) -> tuple:
@@ -87,6 +90,9 @@ def make_adjust(services: Services, change):
             message = change(state, target, action)
         except FeedbackError as exc:
             message = str(exc)
+        else:
+            if store is not None:
+                store.save(state, event, {"target": str(target)[:100], "action": str(action)[:20]})
         record = {"session_id": state.session_id, "turn": state.turn, "notice": message, "finished": True,
                   "recommendations": [], "understood": profile_json(state.profile), "timings": {}}
         return (render_profile(state.profile), record, state, escape_md(message),
@@ -95,12 +101,30 @@ def make_adjust(services: Services, change):
     return adjust
 
 
-def build_ui(services: Services) -> gr.Blocks:
-    respond = make_respond(services)
-    feedback = make_adjust(services, lambda state, item, action: apply_feedback(state, services.catalog, item, action))
-    edit = make_adjust(services, edit_ledger)
+def make_resume(services: Services, store: SessionStore | None):
+    """Bring back a stored session (after a restart, or in a new tab) by its id."""
+
+    def resume(session_id: str | None, state: SessionState | None) -> tuple:
+        restored = store.load(session_id) if store is not None else None
+        state = restored or (state if isinstance(state, SessionState) else SessionState())
+        view = TurnView("restored" if restored else "", profile=state.profile, finished=True)
+        return (state.chat, "", render_profile(state.profile), _record(view, state), state,
+                gr.Radio(choices=_pick_choices(state, services), value=None),
+                gr.Dropdown(choices=_ledger_choices(state), value=None), state.session_id)
+
+    return resume
+
+
+def build_ui(services: Services, store: SessionStore | None = None, browser_secret: str | None = None) -> gr.Blocks:
+    respond = make_respond(services, store)
+    feedback = make_adjust(services, lambda state, item, action: apply_feedback(state, services.catalog, item, action),
+                           store, "feedback")
+    edit = make_adjust(services, edit_ledger, store, "edit")
+    resume = make_resume(services, store)
     with gr.Blocks(title=TITLE) as demo:
         state = gr.State(None)
+        # the session id survives reloads and app restarts in the browser's local storage
+        session_key = gr.BrowserState("", storage_key="cinechat-session", secret=browser_secret)
         gr.Markdown(f"## {TITLE}\nTell me what you loved, what you are in the mood for, and what to avoid. "
                     f"I recommend from a catalog of {len(services.catalog):,} movies and say why.")
         with gr.Row():
@@ -134,7 +158,7 @@ def build_ui(services: Services) -> gr.Blocks:
         api_target, api_action = gr.Textbox(visible=False), gr.Textbox(visible=False)
         api_feedback, api_edit = gr.Button(visible=False), gr.Button(visible=False)
 
-        chat_outputs = [chatbot, box, understood, record, state, picks, entry]
+        chat_outputs = [chatbot, box, understood, record, state, picks, entry, session_key]
         box.submit(respond, [box, state], chat_outputs, api_name="chat")
         send.click(respond, [box, state], chat_outputs, api_visibility="private")
         adjust_outputs = [understood, record, state, status, entry]
@@ -146,11 +170,14 @@ def build_ui(services: Services) -> gr.Blocks:
                          api_visibility="private")
         api_feedback.click(feedback, [api_target, api_action, state], adjust_outputs, api_name="feedback")
         api_edit.click(edit, [api_target, api_action, state], adjust_outputs, api_name="edit")
+        api_resume = gr.Button(visible=False)
+        api_resume.click(resume, [api_target, state], chat_outputs, api_name="resume")
+        demo.load(resume, [session_key, state], chat_outputs, api_visibility="private")
 
         def reset() -> tuple:
             fresh = SessionState()
             return ([], "", render_profile(fresh.profile), {}, fresh, gr.Radio(choices=[], value=None),
-                    gr.Dropdown(choices=[], value=None))
+                    gr.Dropdown(choices=[], value=None), fresh.session_id)
 
         new_chat.click(reset, None, chat_outputs, api_name="reset")
     return demo

@@ -64,7 +64,7 @@ def app(real_services, real_index_dir):
 
 
 def chat(client, message):
-    chatbot, box, understood_md, record = client.predict(message, api_name="/chat")
+    chatbot, box, understood_md, record, *_ = client.predict(message, api_name="/chat")
     return chatbot, understood_md, record
 
 
@@ -222,8 +222,47 @@ def test_auth_protects_the_ui_and_the_api(real_services, real_index_dir):
         assert httpx.post(url + "gradio_api/call/chat", json={"data": ["hi"]}, timeout=5).status_code == 401
         with pytest.raises(Exception):
             Client(url, verbose=False).predict("I loved Alien", api_name="/chat")
-        _, _, _, record = Client(url, auth=("ann", "s3cret"), verbose=False).predict("I loved Alien", api_name="/chat")
+        _, _, _, record, *_ = Client(url, auth=("ann", "s3cret"), verbose=False).predict("I loved Alien", api_name="/chat")
         assert record["recommendations"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_a_killed_server_loses_nothing(real_services, real_index_dir, tmp_path):
+    """Chat and give feedback, SIGKILL the server mid-session, restart it: the session resumes intact."""
+    from gradio_client import Client
+
+    db = tmp_path / "sessions.sqlite3"
+    args = ("--no-llm", "--index-dir", str(real_index_dir), "--sessions-db", str(db), "--cache-dir", str(tmp_path))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    proc = launch(*args, "--port", str(port))
+    try:
+        wait_until_serving(proc, url)
+        client = Client(url, verbose=False)
+        chat(client, "I loved Heat, nothing after 2005")
+        _, _, record = chat(client, "more like #1")
+        disliked = record["recommendations"][0]["id"]
+        client.predict(disliked, "dislike", api_name="/feedback")
+        session_id = record["session_id"]
+    finally:
+        proc.kill()  # no clean shutdown
+        proc.wait(timeout=20)
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    proc = launch(*args, "--port", str(port))
+    try:
+        wait_until_serving(proc, url)
+        client = Client(url, verbose=False)
+        chatbot, _, understood, record, *_ = client.predict(session_id, api_name="/resume")
+        assert record["notice"] == "restored" and record["session_id"] == session_id and record["turn"] == 2
+        assert len(chatbot) == 4 and "Heat" in understood
+        assert any(e["item_id"] == disliked and e["polarity"] == "dislike" for e in record["understood"]["ledger"])
+        assert record["understood"]["constraints"]["year_max"] == 2005
+        _, _, record = chat(client, "something else")
+        assert record["turn"] == 3 and disliked not in {r["id"] for r in record["recommendations"]}
     finally:
         proc.terminate()
         proc.wait(timeout=20)

@@ -16,12 +16,13 @@ def final(gen):
 
 def test_a_turn_shows_the_exchange_the_picks_and_the_understanding(services):
     respond = make_respond(services)
-    chat, box, understood, record, state, picks, entry = final(respond("I loved The Matrix, nothing before 1990", None))
+    chat, box, understood, record, state, picks, entry, session_key = final(respond("I loved The Matrix, nothing before 1990", None))
     assert box == "" and [m["role"] for m in chat] == ["user", "assistant"]
     assert "Matrix" in understood and "from 1990 on" in understood
     assert len(record["recommendations"]) == 5 and record["turn"] == 1 and record["finished"]
     assert [value for _, value in picks.choices] == [r["id"] for r in record["recommendations"]]
     assert any(value == "limit:year_min" for _, value in entry.choices)
+    assert session_key == state.session_id
     chat2, _, _, _, state2, *_ = final(respond("more action", state))
     assert state2 is state and len(chat2) == 4 and state.turn == 2
 
@@ -69,7 +70,7 @@ def test_feedback_buttons_change_the_next_turn(services):
     from chat_app.feedback import apply_feedback, edit_ledger
 
     respond = make_respond(services)
-    *_, record, state, picks, _ = final(respond("I loved The Matrix", None))
+    _, _, _, record, state, picks, *_ = final(respond("I loved The Matrix", None))
     first, second = record["recommendations"][0]["id"], record["recommendations"][1]["id"]
     feedback = make_adjust(services, lambda st, item, action: apply_feedback(st, services.catalog, item, action))
     understood, rec, state, status, entry = feedback(first, "dislike", state)
