@@ -134,7 +134,7 @@ def build_ui(services: Services, store: SessionStore | None = None, browser_secr
                 with gr.Row():
                     box = gr.Textbox(show_label=False, placeholder="e.g. something like Alien, but funny",
                                      max_lines=6, scale=5, autofocus=True, elem_id="message")
-                    send = gr.Button("Send", variant="primary", scale=1)
+                    send = gr.Button("Send", variant="primary", scale=1, elem_id="send")
                 with gr.Group():
                     picks = gr.Radio(choices=[], label="React to a pick", elem_id="picks")
                     with gr.Row():

@@ -180,16 +180,18 @@ def test_real_browser_two_turns_and_a_dislike(app, tmp_path):
         page = browser.new_page(viewport={"width": 1400, "height": 1100})
         page.goto(url)
         box = page.locator("#message textarea")
+        expect(page.locator("#understood")).to_contain_text("Nothing yet", timeout=60_000)
+        page.wait_for_function("() => !document.querySelector('.generating')", timeout=60_000)  # load done
 
         def send(text: str) -> list[str]:
+            before = page.locator(".user-row").count()
             box.fill(text)
-            box.press("Enter")
-            # finished: five picks to react to, and every pick explained (no "…" placeholders left)
-            expect(page.locator("#picks input[type=radio]")).to_have_count(5, timeout=180_000)
-            page.wait_for_function(
-                "() => { const bots = document.querySelectorAll('.bot-row');"
-                " const last = bots[bots.length - 1]; return last && (last.innerText.match(/Because/g) || []).length >= 5"
-                " && !last.innerText.includes('…'); }", timeout=180_000)
+            page.locator("#send").click()
+            expect(page.locator(".user-row")).to_have_count(before + 1, timeout=30_000)
+            # finished: no event still generating, and five picks to react to
+            page.wait_for_timeout(500)
+            page.wait_for_function("() => !document.querySelector('.generating')", timeout=240_000)
+            expect(page.locator("#picks input[type=radio]")).to_have_count(5, timeout=10_000)
             return [label.inner_text().split(". ", 1)[1] for label in page.locator("#picks label").all()]
 
         first_titles = send("I loved Toy Story, something funny for the family")
@@ -200,8 +202,8 @@ def test_real_browser_two_turns_and_a_dislike(app, tmp_path):
         expect(page.locator("#understood")).to_contain_text(disliked.rsplit(" (", 1)[0])
         second_titles = send("more like that, but older")
         assert disliked not in second_titles and not set(first_titles) & set(second_titles)
-        page.locator("#message textarea").fill("<img src=x onerror=\"document.title='pwned'\"> hi")
-        page.locator("#message textarea").press("Enter")
+        box.fill("<img src=x onerror=\"document.title='pwned'\"> hi")
+        page.locator("#send").click()
         page.wait_for_timeout(3000)
         assert page.title() != "pwned"  # typed HTML is shown as text, never run
         shot = tmp_path / "browser.png"
