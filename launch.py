@@ -31,6 +31,16 @@ def warm_up(services) -> None:
     log.info("models warmed up")
 
 
+def exposure_warnings(settings) -> list[str]:
+    """What to tell a person who exposes the app beyond this machine without a password."""
+    warnings = []
+    if settings.host not in ("127.0.0.1", "localhost", "::1") and not settings.auth:
+        warnings.append(f"serving on {settings.host} without --auth: anyone on your network can use the app")
+    if settings.share and not settings.auth:
+        warnings.append("--share without --auth: anyone with the link can use the app")
+    return warnings
+
+
 def browser_secret(cache_dir) -> str:
     """A stable secret for the browser-side session id, so a restart can still read it (created once, 0600)."""
     import secrets
@@ -75,10 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nCineChat cannot start: {exc}", file=sys.stderr)
         return 1
 
-    if settings.host not in ("127.0.0.1", "localhost", "::1") and not settings.auth:
-        log.warning("serving on %s without --auth: anyone on your network can use the app", settings.host)
-    if settings.share and not settings.auth:
-        log.warning("--share without --auth: anyone with the link can use the app")
+    for warning in exposure_warnings(settings):
+        log.warning(warning)
     if services.llm is not None:
         threading.Thread(target=warm_up, args=(services,), daemon=True, name="warm-up").start()
     demo = build_ui(services, store, browser_secret(settings.cache_dir)).queue(default_concurrency_limit=settings.concurrency, max_size=settings.queue_size)

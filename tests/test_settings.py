@@ -39,3 +39,19 @@ def test_help_lists_the_options(capsys):
     for flag in ("--host", "--port", "--share", "--auth", "--model", "--engine", "--threads", "--catalog",
                  "--index-dir"):
         assert flag in out
+
+
+def test_exposing_the_app_without_auth_is_warned_about():
+    import importlib.util
+
+    from conftest import REPO
+
+    spec = importlib.util.spec_from_file_location("launch", REPO / "launch.py")
+    launch = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(launch)
+    exposure_warnings = launch.exposure_warnings
+
+    assert exposure_warnings(Settings()) == []
+    assert "anyone on your network" in exposure_warnings(Settings(host="0.0.0.0"))[0]
+    assert "anyone with the link" in exposure_warnings(Settings(share=True))[0]
+    assert exposure_warnings(Settings(host="0.0.0.0", share=True, auth="a:b")) == []
