@@ -39,6 +39,7 @@ LANGUAGES = {"english": "en", "french": "fr", "spanish": "es", "german": "de", "
 NEGATIONS = r"(?:no|not|without|never|nothing|avoid|except|hate|hated|dislike|disliked|don't|dont|do not|" \
             r"didn't|didnt|isn't|no more|none of|skip|anything but|not into|can't stand|cant stand|sick of)"
 _NEG_BEFORE = re.compile(r"\b" + NEGATIONS + r"\b[\w\s,'-]{0,24}$", re.IGNORECASE)
+_ONLY_BEFORE = re.compile(r"\b(only|must be|has to be|have to be|strictly|nothing but|exclusively)\s+(an?\s+)?$")
 _LIFT = re.compile(r"\b(is|are|'s)\s+(fine|ok|okay|good|alright|great)\b|\bactually\b", re.IGNORECASE)
 _GREETING = re.compile(r"^\s*(hi|hello|hey|hola|bonjour|salut|hallo|ciao|ola|olá|namaste|yo|good (morning|evening|afternoon)"
                        r"|thanks?|thank you|merci|gracias|danke)\b[\s!.,?]*$", re.IGNORECASE)
@@ -226,13 +227,15 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
         masked = masked[:start] + " " * (end - start) + masked[end:]
     lower = masked.lower()
     constraints, lifted = years_and_runtime(masked, latest_year)
-    excluded, liked_genres = set(), set()
+    excluded, liked_genres, required = set(), set(), set()
     for word, genre in sorted(GENRE_WORDS.items(), key=lambda kv: -len(kv[0])):
         for m in re.finditer(r"\b" + re.escape(word) + r"\b", lower):
             if _negated(lower, m.start()):
                 excluded.add(genre)
             else:
                 liked_genres.add(genre)
+                if _ONLY_BEFORE.search(lower[max(0, m.start() - 20) : m.start()]):
+                    required.add(genre)
     for genre in sorted(liked_genres - excluded):
         prefs.append(Preference("genre", genre, "like", turn))
         if _LIFT.search(lower):
@@ -241,6 +244,8 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
         prefs.append(Preference("genre", genre, "dislike", turn))
     if excluded:
         constraints["genres_excluded"] = tuple(sorted(excluded))
+    if required - excluded:
+        constraints["genres_required"] = tuple(sorted(required - excluded))
     seen_moods = set()
     for word, mood in MOOD_WORDS.items():
         for m in re.finditer(r"\b" + re.escape(word) + r"\b", lower):

@@ -8,6 +8,7 @@ A script is a list of dialogues; each turn has the user's text and optional expe
     not_likes: [text]            no like contains it (a change of mind was applied)
     year_min / year_max / runtime_max: value or null     the constraint, exactly
     excluded: [genre]            genres excluded;   not_excluded: [genre]  genres no longer excluded
+    required: [genre]            genres every pick must have one of
     seen: [title]                titles marked seen
     absent: [title]              never among this turn's picks
     seeded_by: [title]           at least one pick is close to (or co-liked with) this title
@@ -114,6 +115,9 @@ def check_turn(report: Report, services: Services, state: SessionState, view, ex
     for genre in expect.get("excluded", []):
         report.check("excluded", genre in profile.constraints.genres_excluded, where,
                      f"{genre} not in {profile.constraints.genres_excluded}")
+    for genre in expect.get("required", []):
+        report.check("required", genre in profile.constraints.genres_required, where,
+                     f"{genre} not in {profile.constraints.genres_required}")
     for genre in expect.get("not_excluded", []):
         report.check("not_excluded", genre not in profile.constraints.genres_excluded, where, genre)
     seen_titles = [catalog.get(i).title for i in profile.seen if catalog.get(i)]

@@ -3,6 +3,7 @@ stop with a message that says what to do, and --share without internet leaves lo
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
 import socket
@@ -45,22 +46,31 @@ def wait_until_serving(proc: subprocess.Popen, url: str, timeout: float = 240) -
     raise AssertionError("app did not start in time")
 
 
-@pytest.fixture(scope="module")
-def app(real_services, real_index_dir):
-    # real_services has built the index already; the app reuses it
+@contextlib.contextmanager
+def running_app(*args: str, kill: bool = False):
+    """The app on a free loopback port, serving until the block ends; then stopped (or SIGKILLed)."""
     port = free_port()
-    proc = launch("--model", "small", "--index-dir", str(real_index_dir), "--cache-dir", str(TEST_CACHE),
-                  "--port", str(port), "--share", "--threads", "2", "--concurrency", "2")
+    proc = launch(*args, "--port", str(port))
     url = f"http://127.0.0.1:{port}/"
     try:
         wait_until_serving(proc, url)
         yield url, proc
     finally:
-        proc.terminate()
+        proc.kill() if kill else proc.terminate()
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def app(real_services, real_index_dir, tmp_path_factory):
+    # real_services has built the index already; the app reuses it
+    with running_app("--model", "small", "--index-dir", str(real_index_dir), "--cache-dir", str(TEST_CACHE),
+                     "--sessions-db", str(tmp_path_factory.mktemp("db") / "sessions.sqlite3"), "--share",
+                     "--threads", "2", "--concurrency", "2") as served:
+        yield served
 
 
 def chat(client, message):
@@ -212,23 +222,17 @@ def test_real_browser_two_turns_and_a_dislike(app, tmp_path):
         browser.close()
 
 
-def test_auth_protects_the_ui_and_the_api(real_services, real_index_dir):
+def test_auth_protects_the_ui_and_the_api(real_services, real_index_dir, tmp_path):
     from gradio_client import Client
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    proc = launch("--no-llm", "--index-dir", str(real_index_dir), "--port", str(port), "--auth", "ann:s3cret")
-    try:
-        wait_until_serving(proc, url)
+    with running_app("--no-llm", "--index-dir", str(real_index_dir), "--auth", "ann:s3cret", "--cache-dir",
+                     str(tmp_path), "--sessions-db", str(tmp_path / "s.sqlite3")) as (url, _):
         assert httpx.get(url + "config", timeout=5).status_code == 401
         assert httpx.post(url + "gradio_api/call/chat", json={"data": ["hi"]}, timeout=5).status_code == 401
         with pytest.raises(Exception):
             Client(url, verbose=False).predict("I loved Alien", api_name="/chat")
         _, _, _, record, *_ = Client(url, auth=("ann", "s3cret"), verbose=False).predict("I loved Alien", api_name="/chat")
         assert record["recommendations"]
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def test_a_killed_server_loses_nothing(real_services, real_index_dir, tmp_path):
@@ -237,26 +241,15 @@ def test_a_killed_server_loses_nothing(real_services, real_index_dir, tmp_path):
 
     db = tmp_path / "sessions.sqlite3"
     args = ("--no-llm", "--index-dir", str(real_index_dir), "--sessions-db", str(db), "--cache-dir", str(tmp_path))
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    proc = launch(*args, "--port", str(port))
-    try:
-        wait_until_serving(proc, url)
+    with running_app(*args, kill=True) as (url, _):  # no clean shutdown
         client = Client(url, verbose=False)
         chat(client, "I loved Heat, nothing after 2005")
         _, _, record = chat(client, "more like #1")
         disliked = record["recommendations"][0]["id"]
         client.predict(disliked, "dislike", api_name="/feedback")
         session_id = record["session_id"]
-    finally:
-        proc.kill()  # no clean shutdown
-        proc.wait(timeout=20)
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    proc = launch(*args, "--port", str(port))
-    try:
-        wait_until_serving(proc, url)
+    with running_app(*args) as (url, _):
         client = Client(url, verbose=False)
         chatbot, _, understood, record, *_ = client.predict(session_id, api_name="/resume")
         assert record["notice"] == "restored" and record["session_id"] == session_id and record["turn"] == 2
@@ -265,6 +258,28 @@ def test_a_killed_server_loses_nothing(real_services, real_index_dir, tmp_path):
         assert record["understood"]["constraints"]["year_max"] == 2005
         _, _, record = chat(client, "something else")
         assert record["turn"] == 3 and disliked not in {r["id"] for r in record["recommendations"]}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+
+
+def test_a_full_queue_says_busy_and_the_app_keeps_serving(real_services, real_index_dir, tmp_path):
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+    from gradio_client.utils import QueueError
+
+    with running_app("--model", "small", "--index-dir", str(real_index_dir), "--cache-dir", str(TEST_CACHE),
+                     "--sessions-db", str(tmp_path / "s.sqlite3"), "--queue-size", "1", "--concurrency", "1") as (url, _):
+        clients = [Client(url, verbose=False) for _ in range(5)]
+
+        def one(client):
+            try:
+                return chat(client, "I loved Alien, something from the 80s")[2]
+            except (QueueError, AppError) as exc:
+                return exc
+
+        with ThreadPoolExecutor(5) as pool:
+            results = list(pool.map(one, clients))
+        answered = [r for r in results if isinstance(r, dict)]
+        refused = [r for r in results if not isinstance(r, dict)]
+        assert answered and refused, results
+        assert all("try again" in str(r).lower() for r in refused), refused
+        assert all(len(r["recommendations"]) == 5 for r in answered)
+        assert chat(Client(url, verbose=False), "hello")[2]["notice"]  # still serving

@@ -100,3 +100,12 @@ def test_reactions_become_preferences_and_seen_marks(titles):
     assert d.seen == tuple(PICKS)
     d = read_message("we already saw Toy Story", titles, 3)
     assert d.seen == ("1",) and not d.preferences
+
+
+@pytest.mark.parametrize("message, required", [
+    ("only comedies tonight", ("Comedy",)), ("it must be a western", ("Western",)),
+    ("nothing but horror", ("Horror",)), ("only animated and no horror", ("Animation",)),
+    ("a comedy please", None),
+])
+def test_required_genres(titles, message, required):
+    assert read_message(message, titles, 1).constraints.get("genres_required") == required
