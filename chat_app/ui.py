@@ -63,6 +63,9 @@ def make_respond(services: Services, store: SessionStore | None = None):
             return
         user = {"role": "user", "content": escape_md(shown_message.text[:2000])}
         reply = ""
+        # show the message at once, while the models read it
+        yield outputs(TurnView(profile=state.profile, intent="pending"),
+                      state.chat + [user, {"role": "assistant", "content": "_Reading your message…_"}])
         try:
             for view in run_turn(services, state, message):
                 reply = render_reply(view)
