@@ -9,7 +9,9 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -26,17 +28,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def launch(*args: str, env_extra: dict | None = None) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env_extra or {})}
+def launch(*args: str, log=None) -> subprocess.Popen:
+    """Start launch.py. A long-running app must log to a file (`log`): a pipe nobody reads fills up and
+    blocks the server; short-lived runs keep the pipe so their output can be read with communicate()."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen([sys.executable, str(REPO / "launch.py"), *args], cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdout=log if log is not None else subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def wait_until_serving(proc: subprocess.Popen, url: str, timeout: float = 240) -> None:
+def wait_until_serving(proc: subprocess.Popen, url: str, log_path=None, timeout: float = 240) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(f"app exited early:\n{proc.stdout.read()}")
+            output = log_path.read_text() if log_path else proc.stdout.read()
+            raise AssertionError(f"app exited early:\n{output}")
         try:
             if httpx.get(url, timeout=2).status_code == 200:
                 return
@@ -50,10 +55,12 @@ def wait_until_serving(proc: subprocess.Popen, url: str, timeout: float = 240) -
 def running_app(*args: str, kill: bool = False):
     """The app on a free loopback port, serving until the block ends; then stopped (or SIGKILLed)."""
     port = free_port()
-    proc = launch(*args, "--port", str(port))
+    log_path = Path(tempfile.mkdtemp(prefix="cinechat-app-")) / "app.log"
+    with open(log_path, "w") as log:
+        proc = launch(*args, "--port", str(port), log=log)
     url = f"http://127.0.0.1:{port}/"
     try:
-        wait_until_serving(proc, url)
+        wait_until_serving(proc, url, log_path)
         yield url, proc
     finally:
         proc.kill() if kill else proc.terminate()
@@ -174,7 +181,7 @@ def test_feedback_and_ledger_edits_over_the_api(app):
 CHROMIUM = "/usr/bin/chromium"
 
 
-def test_real_browser_two_turns_and_a_dislike(app, tmp_path):
+def test_real_browser_two_turns_and_a_dislike(real_services, real_index_dir, tmp_path):
     """Headless Chromium: two turns, a click on 'Not for me', and the next turn leaves that movie out."""
     if not os.path.exists(CHROMIUM):
         if os.environ.get("CI"):
@@ -182,8 +189,10 @@ def test_real_browser_two_turns_and_a_dislike(app, tmp_path):
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import expect, sync_playwright
 
-    url, _ = app
-    with sync_playwright() as pw:
+    # an app of its own: the browser test must not depend on what earlier tests left in a shared one
+    with running_app("--model", "small", "--index-dir", str(real_index_dir), "--cache-dir", str(TEST_CACHE),
+                     "--sessions-db", str(tmp_path / "s.sqlite3"), "--threads", "2") as (url, _), \
+            sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
             "--no-first-run", "--disable-sync"])
