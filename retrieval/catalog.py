@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -41,6 +42,7 @@ class Item:
     runtime: int | None = None
     language: str | None = None
     num_ratings: int = 0
+    mentions: int = 0  # times people brought it up in recommendation dialogues (ReDial catalogs only)
     mean_rating: float | None = None
     ml_id: int | None = None
     tmdb_id: int | None = None
@@ -92,6 +94,17 @@ class Catalog:
         self.by_id = {item.id: item for item in self.items}
         if len(self.by_id) != len(self.items):
             raise CatalogError("the catalog has duplicate item ids; rebuild it")
+        self._by_mentions = any(item.mentions for item in self.items)
+        counts = [self.popularity_count(item) for item in self.items]
+        self._top_popularity = math.log1p(max(counts, default=0)) or 1.0
+
+    def popularity_count(self, item: Item) -> int:
+        """How often people chose the item: dialogue mentions where a catalog has them, else ratings."""
+        return item.mentions if self._by_mentions else item.num_ratings
+
+    def popularity(self, item: Item) -> float:
+        """log-scaled popularity in [0, 1], 1 for the catalog's most popular item."""
+        return math.log1p(self.popularity_count(item)) / self._top_popularity
 
     def __len__(self) -> int:
         return len(self.items)

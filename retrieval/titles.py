@@ -93,7 +93,7 @@ class TitleIndex:
             for name in {item.title, item.aka} - {""}:
                 key = normalize(name)
                 if key:
-                    entries.append(TitleEntry(item.id, key, item.year, item.num_ratings))
+                    entries.append(TitleEntry(item.id, key, item.year, item.num_ratings + item.mentions))
         return cls(entries, cutoff, {item.id: item.title for item in catalog})
 
     @staticmethod
