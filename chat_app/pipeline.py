@@ -21,7 +21,8 @@ from chat_app.session import SessionState, clean_message
 from retrieval.catalog import Catalog
 from retrieval.collaborative import ItemCF
 from retrieval.embeddings import Embedder
-from retrieval.recommend import Ranked, recommend
+from retrieval.recommend import Query, Ranked, recommend
+from retrieval.rerank import RerankWeights
 from retrieval.store import ItemIndex
 from retrieval.titles import TitleIndex
 
@@ -42,6 +43,7 @@ class Services:
     max_message_chars: int = 4000
     llm_timeout_s: float = 60.0
     latest_year: int = 2018
+    weights: RerankWeights = RerankWeights()
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class TurnView:
     timings: dict = field(default_factory=dict)
     problems: tuple[str, ...] = ()
     intent: str = ""
+    query: Query | None = None  # what the picks were ranked for (the evaluation reranks it other ways)
 
 
 def describe_item(item) -> str:
@@ -84,6 +87,14 @@ def _intro(profile: Profile, truncated: bool, n: int) -> str:
     limits = profile.constraints.describe()
     parts.append(f"Here are {n} picks" + (f" ({'; '.join(limits)})" if limits else "") + ":")
     return " ".join(parts)
+
+
+def rank(services: Services, state: SessionState, fallback_text: str = "") -> tuple[Query, list[Ranked]]:
+    """The profile as one query, and the items it ranks highest (never ones already shown)."""
+    query = compose_query(state.profile, fallback_text=fallback_text, exclude=set(state.shown))
+    picks = recommend(query, services.catalog, services.index, services.embedder, services.cf,
+                      k=services.k, n_candidates=services.n_candidates, weights=services.weights)
+    return query, picks
 
 
 def run_turn(services: Services, state: SessionState, message: object) -> Iterator[TurnView]:
@@ -117,9 +128,7 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
                        problems=problems, intent="question")
         return
 
-    query = compose_query(state.profile, fallback_text=clean.text, exclude=set(state.shown))
-    picks = recommend(query, services.catalog, services.index, services.embedder, services.cf,
-                      k=services.k, n_candidates=services.n_candidates)
+    query, picks = rank(services, state, clean.text)
     timings["retrieve_s"] = time.perf_counter() - start - timings["extract_s"]
     if not picks:
         limits = "; ".join(state.profile.constraints.describe()) or "what you asked"
@@ -131,7 +140,7 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
     state.last_picks = [p.item.id for p in picks]
     recs = [Recommendation(p, cites=citations(p, state.profile)) for p in picks]
     view = TurnView(_intro(state.profile, clean.truncated, len(picks)), tuple(recs), state.profile,
-                    timings=timings, problems=problems, intent=extraction.delta.intent)
+                    timings=timings, problems=problems, intent=extraction.delta.intent, query=query)
     timings["first_visible_s"] = time.perf_counter() - start
     yield view
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -92,59 +92,133 @@ def query_vector(toward: tuple[list, list], away: tuple[list, list]) -> np.ndarr
     return mean.astype(np.float32)
 
 
-def recommend(query: Query, catalog: Catalog, index: ItemIndex, embedder: Embedder, cf: ItemCF | None,
-              *, k: int = 5, n_candidates: int = 50, weights: RerankWeights = RerankWeights()) -> list[Ranked]:
-    exclude = set(query.exclude) | {i for i, _ in query.items} | {i for i, _ in query.avoid_items}
+@dataclass
+class Candidates:
+    """Candidate ids with where each came from, and the signals needed to score them."""
+
+    sources: dict[str, set[str]]
+    vector: np.ndarray | None  # the query vector (None when nothing is liked yet)
+    cf_scores: dict[str, float]
+    avoid_vectors: list[np.ndarray]
+    liked_ids: list[str]
+
+
+def fits(item: Item | None, query: Query, exclude: set[str]) -> bool:
+    return (item is not None and item.id not in exclude and query.constraints.satisfies(item)
+            and not mentions_any(item, query.avoid_terms))
+
+
+def excluded(query: Query) -> set[str]:
+    return set(query.exclude) | {i for i, _ in query.items} | {i for i, _ in query.avoid_items}
+
+
+def popular(query: Query, catalog: Catalog, n: int, exclude: set[str] | None = None) -> list[str]:
+    """The n most popular catalog ids that fit the query's constraints."""
+    exclude = excluded(query) if exclude is None else exclude
+    ranked = sorted(catalog, key=lambda i: -catalog.popularity_count(i))
+    out = []
+    for item in ranked:
+        if len(out) >= n:
+            break
+        if fits(item, query, exclude):
+            out.append(item.id)
+    return out
+
+
+def gather(query: Query, catalog: Catalog, index: ItemIndex, embedder: Embedder, cf: ItemCF | None,
+           n_candidates: int = 50, use: tuple[str, ...] = ("dense", "cf", "popular")) -> Candidates:
+    """Dense (Chroma) and collaborative candidates for a query; popular items when neither has any."""
+    exclude = excluded(query)
     where = query.constraints.where()
     avoid = _gather(query.avoid_texts, query.avoid_items, index, embedder)
     vector = query_vector(_gather(query.texts, query.items, index, embedder), avoid)
     sources: dict[str, set[str]] = {}
-    if vector is not None:
+    if vector is not None and "dense" in use:
         for hit in index.search(vector, n_candidates, where=where, exclude=frozenset(exclude)):
             sources.setdefault(hit.item_id, set()).add("dense")
+        if query.genre_fit:  # a mood asks for genres the liked items may not reach
+            favoured = [{"genres": {"$contains": g}} for g, v in sorted(query.genre_fit.items()) if v > 0]
+            fit_where = None if not favoured else favoured[0] if len(favoured) == 1 else {"$or": favoured}
+            if fit_where:
+                where_fit = fit_where if where is None else {"$and": [where, fit_where]}
+                for hit in index.search(vector, n_candidates, where=where_fit, exclude=frozenset(exclude)):
+                    sources.setdefault(hit.item_id, set()).add("dense")
     liked_ids = [i for i, _ in query.items]
-    cf_scores = cf.scores(liked_ids, [w for _, w in query.items]) if cf and liked_ids else {}
+    cf_scores = cf.scores(liked_ids, [w for _, w in query.items]) if cf and liked_ids and "cf" in use else {}
     cf_added = 0
     for item_id, _ in sorted(cf_scores.items(), key=lambda kv: -kv[1]):
         if cf_added >= n_candidates:
             break
-        item = catalog.get(item_id)
-        if item and item_id not in exclude and query.constraints.satisfies(item):
+        if fits(catalog.get(item_id), query, exclude):
             sources.setdefault(item_id, set()).add("cf")
             cf_added += 1
-    if query.genre_fit and vector is not None:  # a mood asks for genres the liked items may not reach
-        favoured = [{"genres": {"$contains": g}} for g, v in sorted(query.genre_fit.items()) if v > 0]
-        fit_where = None if not favoured else favoured[0] if len(favoured) == 1 else {"$or": favoured}
-        if fit_where:
-            where_fit = fit_where if where is None else {"$and": [where, fit_where]}
-            for hit in index.search(vector, n_candidates, where=where_fit, exclude=frozenset(exclude)):
-                sources.setdefault(hit.item_id, set()).add("dense")
-    if not sources:  # nothing liked yet: the best-known items that fit the constraints
-        popular = sorted((i for i in catalog if i.id not in exclude and query.constraints.satisfies(i)),
-                         key=lambda i: -i.num_ratings)
-        for item in popular[:n_candidates]:
-            sources[item.id] = {"popular"}
+    if "popular" in use or not sources:  # the best-known items that fit, overall and in favoured genres
+        for item_id in popular(query, catalog, n_candidates, exclude):
+            sources.setdefault(item_id, set()).add("popular")
+        for genre in (g for g, v in sorted(query.genre_fit.items()) if v > 0):
+            required = query.constraints.genres_required or (genre,)  # an "any of" the person set stays
+            genre_query = replace(query, constraints=replace(query.constraints, genres_required=required))
+            for item_id in popular(genre_query, catalog, n_candidates // 2, exclude):
+                sources.setdefault(item_id, set()).add("popular")
+    sources = {i: s for i, s in sources.items() if fits(catalog.get(i), query, exclude)}
+    return Candidates(sources, vector, cf_scores, avoid[0], liked_ids)
 
-    ids = [i for i in sources
-           if (item := catalog.get(i)) and query.constraints.satisfies(item) and not mentions_any(item, query.avoid_terms)]
-    if not ids:
-        return []
+
+@dataclass(frozen=True)
+class Features:
+    """Per-candidate reranking features, aligned with `ids`; plain arrays so tuning can reuse them."""
+
+    ids: list[str]
+    vectors: np.ndarray
+    dense: np.ndarray
+    cf: np.ndarray
+    popularity: np.ndarray
+    quality: np.ndarray
+    dislike: np.ndarray
+    genre_fit: np.ndarray
+
+    def score(self, weights: RerankWeights) -> np.ndarray:
+        return feature_score(self.dense, self.cf, self.popularity, self.quality, self.dislike, self.genre_fit,
+                             weights)
+
+
+def features(cands: Candidates, query: Query, catalog: Catalog, index: ItemIndex) -> Features:
+    ids = list(cands.sources)
     items = [catalog.get(i) for i in ids]
-    vectors = index.vectors[[index.row_of[i] for i in ids]]
+    vectors = index.vectors[[index.row_of[i] for i in ids]] if ids else np.zeros((0, index.vectors.shape[1]))
+    vector = cands.vector
     dense = vectors @ vector if vector is not None else np.zeros(len(ids), dtype=np.float32)
-    cf_arr = np.array([cf_scores.get(i, 0.0) for i in ids])
-    top_pop = math.log1p(max(i.num_ratings for i in catalog))
-    popularity = np.array([math.log1p(i.num_ratings) / top_pop for i in items])
-    quality = np.array([(i.mean_rating - 3.0) / 2.0 if i.mean_rating and i.num_ratings >= 5 else 0.0 for i in items])
-    dislike = (vectors @ np.stack(avoid[0]).T).max(axis=1) if avoid[0] else np.zeros(len(ids))
-    fit = np.array([genre_fit_score(i, query.genre_fit) for i in items])
-    scores = feature_score(dense, cf_arr, popularity, quality, dislike, fit, weights)
-    order = mmr(scores, vectors, k, weights.diversity)
-    liked_vectors = [(i, index.vector(i)) for i in liked_ids if index.vector(i) is not None]
+    avoid = cands.avoid_vectors
+    return Features(
+        ids=ids, vectors=vectors, dense=dense,
+        cf=np.array([cands.cf_scores.get(i, 0.0) for i in ids]),
+        popularity=np.array([catalog.popularity(i) for i in items]),
+        quality=np.array([(i.mean_rating - 3.0) / 2.0 if i.mean_rating and i.num_ratings >= 5 else 0.0
+                          for i in items]),
+        dislike=(vectors @ np.stack(avoid).T).max(axis=1) if avoid and ids else np.zeros(len(ids)),
+        genre_fit=np.array([genre_fit_score(i, query.genre_fit) for i in items]))
+
+
+def score(cands: Candidates, query: Query, catalog: Catalog, index: ItemIndex, *, k: int = 5,
+          weights: RerankWeights = RerankWeights()) -> list[Ranked]:
+    """Rerank candidates by the weighted features, then pick k of them with MMR."""
+    if not cands.sources:
+        return []
+    f = features(cands, query, catalog, index)
+    scores = f.score(weights)
+    order = mmr(scores, f.vectors, k, weights.diversity)
+    liked_vectors = [(i, index.vector(i)) for i in cands.liked_ids if index.vector(i) is not None]
     out = []
     for j in order:
-        because = tuple(i for i, v in sorted(liked_vectors, key=lambda iv: -float(vectors[j] @ iv[1]))
-                        if float(vectors[j] @ v) > 0.35)[:2]
-        out.append(Ranked(items[j], float(scores[j]), float(dense[j]), float(cf_arr[j]), because,
-                          tuple(sorted(sources[ids[j]]))))
+        because = tuple(i for i, v in sorted(liked_vectors, key=lambda iv: -float(f.vectors[j] @ iv[1]))
+                        if float(f.vectors[j] @ v) > 0.35)[:2]
+        out.append(Ranked(catalog.get(f.ids[j]), float(scores[j]), float(f.dense[j]), float(f.cf[j]), because,
+                          tuple(sorted(cands.sources[f.ids[j]]))))
     return out
+
+
+def recommend(query: Query, catalog: Catalog, index: ItemIndex, embedder: Embedder, cf: ItemCF | None,
+              *, k: int = 5, n_candidates: int = 50, weights: RerankWeights = RerankWeights()) -> list[Ranked]:
+    """The app's ranking: dense + collaborative candidates, reranked by weighted features with MMR."""
+    cands = gather(query, catalog, index, embedder, cf, max(n_candidates, k))
+    return score(cands, query, catalog, index, k=k, weights=weights)

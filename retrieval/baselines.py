@@ -1,0 +1,59 @@
+"""Simpler rankers the app's ranking is measured against: popularity, dense only, collaborative only, and
+an untuned hybrid (reciprocal-rank fusion of the dense and collaborative lists).
+
+Each returns up to k catalog ids for a `Query`, obeying its exclusions and hard constraints exactly as
+`retrieval.recommend` does, and tops its list up with popular items when its own signal runs out (no liked
+item yet, or fewer hits than k), as any deployed recommender would.
+"""
+
+from __future__ import annotations
+
+from retrieval.catalog import Catalog
+from retrieval.collaborative import ItemCF
+from retrieval.embeddings import Embedder
+from retrieval.recommend import Query, excluded, fits, gather, popular
+from retrieval.store import ItemIndex
+
+RRF_K = 60  # the usual reciprocal-rank-fusion constant (Cormack et al. 2009)
+BASELINES = ("popularity", "dense", "cf", "hybrid")
+
+
+def rrf(lists: list[list[str]], k: int = RRF_K) -> list[str]:
+    """Reciprocal rank fusion: ids ordered by the sum of 1 / (k + rank) over the lists they appear in."""
+    scores: dict[str, float] = {}
+    for ranked in lists:
+        for rank, item_id in enumerate(ranked, start=1):
+            scores[item_id] = scores.get(item_id, 0.0) + 1.0 / (k + rank)
+    return sorted(scores, key=lambda i: (-scores[i], lists_index(lists, i)))
+
+
+def lists_index(lists: list[list[str]], item_id: str) -> int:
+    """Best position of an id over the lists (ties in fused score go to the one ranked higher somewhere)."""
+    return min((ranked.index(item_id) for ranked in lists if item_id in ranked), default=0)
+
+
+def _top_up(ids: list[str], query: Query, catalog: Catalog, k: int) -> list[str]:
+    ids = list(dict.fromkeys(ids))[:k]
+    if len(ids) < k:
+        ids += popular(query, catalog, k - len(ids), excluded(query) | set(ids))
+    return ids
+
+
+def baseline(name: str, query: Query, catalog: Catalog, index: ItemIndex, embedder: Embedder, cf: ItemCF | None,
+             *, k: int = 50, n_candidates: int = 100) -> list[str]:
+    if name not in BASELINES:
+        raise ValueError(f"unknown baseline {name!r}; choose from {', '.join(BASELINES)}")
+    if name == "popularity":
+        return popular(query, catalog, k)
+    exclude = excluded(query)
+    use = {"dense": ("dense",), "cf": ("cf",), "hybrid": ("dense", "cf")}[name]
+    cands = gather(query, catalog, index, embedder, cf, n_candidates, use=use)
+    dense: list[str] = []
+    if cands.vector is not None and "dense" in use:
+        dense = [hit.item_id for hit in index.search(cands.vector, n_candidates, where=query.constraints.where(),
+                                                      exclude=frozenset(exclude))
+                 if fits(catalog.get(hit.item_id), query, exclude)]
+    collaborative = [i for i, _ in sorted(cands.cf_scores.items(), key=lambda kv: -kv[1])
+                     if fits(catalog.get(i), query, exclude)][:n_candidates] if "cf" in use else []
+    fused = {"dense": [dense], "cf": [collaborative], "hybrid": [dense, collaborative]}[name]
+    return _top_up(rrf([lst for lst in fused if lst]), query, catalog, k)
