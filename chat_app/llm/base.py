@@ -51,6 +51,24 @@ class ChatModel(Protocol):
         ...
 
 
+@runtime_checkable
+class LabelScorer(Protocol):
+    """Optional engine capability: one forward pass, the log-probability of each label as the answer's first
+    token (LlamaRec-style listwise ranking scores candidates this way instead of generating titles)."""
+
+    def label_scores(self, messages: list[Message], labels: list[str]) -> list[float]:
+        ...
+
+
+def log_softmax_at(logits, ids: list[int]) -> list[float]:
+    import numpy as np
+
+    logits = np.asarray(logits, dtype=np.float64)
+    top = logits.max()
+    log_total = top + np.log(np.exp(logits - top).sum())
+    return [float(logits[i] - log_total) for i in ids]
+
+
 def complete(model: ChatModel, messages: list[Message], **kwargs) -> str:
     return "".join(model.stream(messages, **kwargs))
 

@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 from typing import Iterator
 
-from chat_app.llm.base import Deadline, Message, ModelLoadError
+from chat_app.llm.base import Deadline, Message, ModelLoadError, log_softmax_at
 
 
 class TransformersModel:
@@ -84,3 +84,14 @@ class TransformersModel:
                 worker.join()
         if failure:
             raise failure[0]
+
+    def label_scores(self, messages: list[Message], labels: list[str]) -> list[float]:
+        """Log-probabilities of each label being the answer's first token, from one forward pass."""
+        import torch
+
+        inputs = self._tokenizer.apply_chat_template(
+            messages, add_generation_prompt=True, return_tensors="pt", return_dict=True).to(self.device)
+        label_ids = [self._tokenizer.encode(label, add_special_tokens=False)[0] for label in labels]
+        with self._lock, torch.inference_mode():
+            logits = self._model(**inputs).logits[0, -1].float().cpu().numpy()
+        return log_softmax_at(logits, label_ids)

@@ -8,10 +8,12 @@ the two never fight over the same cores.
 from __future__ import annotations
 
 import threading
+
+import numpy as np
 from pathlib import Path
 from typing import Iterator
 
-from chat_app.llm.base import Deadline, Message, ModelLoadError
+from chat_app.llm.base import Deadline, Message, ModelLoadError, ModelOutputError, log_softmax_at
 
 
 def check_gguf(path: Path) -> None:
@@ -64,3 +66,34 @@ class LlamaCppModel:
                         yield piece
             finally:
                 chunks.close()
+
+    def _chat_prompt(self, messages: list[Message]) -> str:
+        """The model's own chat template (from the GGUF), ending where the assistant's answer starts."""
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        template = self._llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            raise ModelOutputError(f"{self.name} has no chat template, so its answers cannot be scored")
+        vocab = self._llm._model
+        formatter = Jinja2ChatFormatter(template=template,
+                                        eos_token=vocab.token_get_text(vocab.token_eos()),
+                                        bos_token=vocab.token_get_text(vocab.token_bos()))
+        return formatter(messages=messages).prompt
+
+    def label_scores(self, messages: list[Message], labels: list[str]) -> list[float]:
+        """Log-probabilities of each label being the answer's first token, from one forward pass."""
+        tokens = self._llm.tokenize(self._chat_prompt(messages).encode("utf-8"), special=True)
+        label_ids = [self._llm.tokenize(label.encode("utf-8"), add_bos=False)[0] for label in labels]
+        if len(tokens) >= self.n_ctx:
+            raise ModelOutputError(f"the ranking prompt ({len(tokens)} tokens) does not fit the context")
+        with self._lock:
+            llm = self._llm
+            cached = 0  # reuse the longest cached prefix, as generation does
+            for a, b in zip(llm.input_ids[: llm.n_tokens], tokens[:-1]):
+                if a != b:
+                    break
+                cached += 1
+            llm.n_tokens = cached
+            llm.eval(tokens[cached:])
+            logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).copy()
+        return log_softmax_at(logits, label_ids)
