@@ -1,0 +1,118 @@
+"""Replay ReDial dialogues through the app's turn pipeline and rank for every recommendation sample.
+
+For each recommender message that mentions movies, the system has read the seeker's messages before it
+(through `run_turn`, exactly as in the app: extraction -> profile -> query -> candidates -> rerank) and
+returns ranked lists; every movie that message mentions is one (sample, target) pair. The app's own list
+is `run_turn`'s picks (k = 50); the comparison variants rank the same `Query` other ways, and the LLM
+variant reorders the app's top 20. Recommender messages are not read as the seeker's words; their
+mentions become the "last picks" the seeker's next message can refer to ("seen it", "the first one").
+Explanations are never generated here: the pipeline is stopped once the picks are visible.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from typing import Iterator
+
+from chat_app.eval.dialogues import Dialogue
+from chat_app.listwise import LABELS, listwise_rerank
+from chat_app.pipeline import Services, rank, run_turn
+from chat_app.session import SessionState
+from retrieval.baselines import baseline
+from retrieval.recommend import Query
+
+APP = "hybrid+rerank"
+LLM = "hybrid+rerank+llm"
+VARIANTS = ("popularity", "dense", "cf", "hybrid", APP, LLM)
+
+
+@dataclass
+class Sample:
+    dialogue_id: str
+    utterance: int
+    target: str
+    context: tuple[str, ...]  # ids mentioned in the dialogue before this message
+    lists: dict[str, list[str]]  # variant -> ranked ids
+    llm_scores: list[float] = field(default_factory=list)  # LLM log-prob per item of lists[APP][:20]
+    timings: dict[str, float] = field(default_factory=dict)
+    query: Query | None = None  # what the lists were ranked for (kept for tuning the reranker)
+
+    @property
+    def repeated(self) -> bool:
+        return self.target in self.context
+
+
+def _read_and_rank(services: Services, state: SessionState, text: str, variants: tuple[str, ...],
+                   listwise: bool) -> tuple[dict[str, list[str]], list[float], dict[str, float], Query]:
+    start = time.perf_counter()
+    query = picks = None
+    timings: dict[str, float] = {}
+    turn = run_turn(services, state, text)
+    try:
+        for view in turn:
+            timings.update(view.timings)
+            if view.query is not None:
+                query, picks = view.query, [r.ranked for r in view.recommendations]
+                break
+            if view.finished:
+                break
+    finally:
+        turn.close()  # stop before explanations are written
+    if query is None:  # small talk or a question: no picks this turn, but the profile still ranks
+        query, picks = rank(services, state, "")
+        timings.setdefault("extract_s", time.perf_counter() - start)
+        timings["retrieve_s"] = time.perf_counter() - start - timings["extract_s"]
+    lists = {APP: [p.item.id for p in picks]}
+    for name in variants:
+        if name in (APP, LLM):
+            continue
+        t = time.perf_counter()
+        lists[name] = baseline(name, query, services.catalog, services.index, services.embedder, services.cf,
+                               k=services.k, n_candidates=services.n_candidates)
+        timings[f"{name}_s"] = time.perf_counter() - t
+    scores: list[float] = []
+    if listwise:
+        t = time.perf_counter()
+        result = listwise_rerank(services.llm, state.user_messages[-4:], state.profile, [p.item for p in picks])
+        scores = result.scores
+        timings["llm_rerank_s"] = time.perf_counter() - t
+    return lists, scores, timings, query
+
+
+def replay(dialogue: Dialogue, services: Services, variants: tuple[str, ...] = VARIANTS) -> Iterator[Sample]:
+    state = SessionState(session_id=f"redial-{dialogue.id}")
+    listwise = LLM in variants and services.llm is not None
+    pending: list[str] = []  # seeker messages not read yet
+    mentioned: list[str] = []
+    ranked = None
+    for position, utterance in enumerate(dialogue.utterances):
+        if utterance.seeker:
+            pending.append(dialogue.readable(utterance.text))
+        elif utterance.mentions:
+            if pending or ranked is None:
+                recommender_picks = state.last_picks
+                ranked = _read_and_rank(services, state, "\n".join(pending), variants, listwise)
+                state.shown, state.last_picks = [], recommender_picks  # our picks were never shown
+                pending = []
+            lists, scores, timings, query = ranked
+            for target in utterance.mentions:
+                yield Sample(dialogue.id, position, target, tuple(mentioned), lists, scores, timings, query)
+                timings = {}  # latency counts once per ranking, not once per target
+            ranked = (lists, scores, timings, query)
+            state.last_picks = [m for m in utterance.mentions if m in services.catalog]
+        for m in utterance.mentions:
+            if m not in mentioned:
+                mentioned.append(m)
+
+
+def with_listwise(sample: Sample, blend: float) -> list[str]:
+    """The app's list with its top 20 reordered by the LLM scores at the given blend."""
+    from chat_app.listwise import blend_order
+
+    app = sample.lists[APP]
+    if not sample.llm_scores:
+        return app
+    n = min(len(LABELS), len(app), len(sample.llm_scores))
+    head = [app[i] for i in blend_order(sample.llm_scores[:n], n, blend)]
+    return head + app[n:]
