@@ -141,8 +141,10 @@ _SEEN = re.compile(r"\b(seen|saw|watched|already (?:know|watched|seen))\b", re.I
 _SEEN_ALL = re.compile(r"\b(seen|saw|watched)\s+(them all|all of (them|these|those)|these|those|all)\b", re.IGNORECASE)
 _PUT_OFF = re.compile(r"\b(boring|meh|nope|not for me|not that|no to|hate|hated|dislike|skip|pass on|"
                       r"don'?t like|didn'?t like|not into|awful|bad)\b", re.IGNORECASE)
-_DRAWN = re.compile(r"\b(more like|like|love|loved|great|perfect|yes|sounds good|interesting|nice|good one)\b",
-                    re.IGNORECASE)
+_DRAWN = re.compile(r"\b(more like|like|liked|love|loved|enjoyed|great|perfect|yes|sounds good|interesting|nice|"
+                    r"good one|awesome|amazing|favou?rite)\b", re.IGNORECASE)
+# "it" / "that one" when the last reply had a single pick (a person recommending one movie at a time)
+_ANAPHORA = re.compile(r"\b(it|that one|this one|that movie|this movie|that film|this film)\b", re.IGNORECASE)
 
 
 def _clause(text: str, start: int, end: int, commas: bool = False) -> str:
@@ -160,6 +162,22 @@ def _referenced_picks(text: str, last_picks) -> Iterator[tuple[str, re.Match]]:
         position = int(number) if number else _ORDINAL.get((m.group("o1") or m.group("o2") or "").lower(), 0)
         if last_picks and 0 < abs(position) <= len(last_picks):
             yield (last_picks[position - 1] if position > 0 else last_picks[-1]), m
+
+
+def single_pick_reaction(text: str, last_picks: list[str]) -> tuple[str, str] | None:
+    """(id, "like" | "dislike" | "seen") when the last reply had one pick and this message reacts to "it"."""
+    if len(last_picks) != 1 or not (m := _ANAPHORA.search(text)):
+        return None
+    clause = _clause(text, m.start(), m.end(), commas=True)
+    if _PUT_OFF.search(clause):
+        return last_picks[0], "dislike"
+    if re.search(r"\b(" + NEGATIONS + r"|haven'?t|hasn'?t|have not|wasn'?t|not sure)\b", clause, re.IGNORECASE):
+        return None  # "haven't seen it", "not sure about it": no reaction to record
+    if _DRAWN.search(clause):
+        return last_picks[0], "like"
+    if _SEEN.search(clause):
+        return last_picks[0], "seen"
+    return None
 
 
 def picked_references(text: str, last_picks: list[str]) -> list[tuple[str, str, int, int]]:
@@ -218,7 +236,15 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
         else:
             prefs.append(Preference("item", titles.label_of(item_id), action, turn, item_id=item_id))
         masked = masked[:start] + " " * (end - start) + masked[end:]
-    for item_id, surface, start, end in spot_titles(masked, titles):
+    spotted = spot_titles(masked, titles)
+    if masked == text and not any(item_id for item_id, *_ in spotted):
+        if reaction := single_pick_reaction(text, last_picks):
+            item_id, action = reaction
+            if action == "seen":
+                seen.append(item_id)
+            else:
+                prefs.append(Preference("item", titles.label_of(item_id), action, turn, item_id=item_id))
+    for item_id, surface, start, end in spotted:
         if item_id and _SEEN.search(_clause(masked, start, end)) and not _DRAWN.search(_clause(masked, start, end)):
             seen.append(item_id)  # "we already saw Toy Story": exclude it, say nothing about taste
         else:

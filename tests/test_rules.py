@@ -109,3 +109,30 @@ def test_reactions_become_preferences_and_seen_marks(titles):
 ])
 def test_required_genres(titles, message, required):
     assert read_message(message, titles, 1).constraints.get("genres_required") == required
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("I loved it!", "like"),
+    ("yes, I have seen that one and enjoyed it", "like"),
+    ("I've seen it already", "seen"),
+    ("I haven't seen it but heard good things", None),
+    ("it was boring", "dislike"),
+    ("not sure about that one", None),
+    ("hmm ok", None),
+])
+def test_single_pick_reaction(text, expected):
+    from chat_app.rules import single_pick_reaction
+
+    got = single_pick_reaction(text, ["42"])
+    assert (got[1] if got else None) == expected
+    assert single_pick_reaction(text, ["1", "2"]) is None  # "it" is ambiguous after several picks
+
+
+def test_it_binds_to_a_single_last_pick_only(titles):
+    heat = titles.link("Heat")
+    delta = read_message("Loved it, thanks", titles, 3, last_picks=[heat])
+    assert [(p.item_id, p.polarity) for p in delta.preferences] == [(heat, "like")]
+    assert not read_message("Loved it, thanks", titles, 3, last_picks=[heat, titles.link("Up")]).preferences
+    # a named title wins over "it"
+    delta = read_message("I saw The Matrix and liked it", titles, 3, last_picks=[heat])
+    assert [p.item_id for p in delta.preferences] == [titles.link("The Matrix")]
