@@ -15,6 +15,7 @@ from typing import Iterator
 from chat_app.compose import compose_query
 from chat_app.explain import citations, explain_stream
 from chat_app.extract import extract
+from chat_app.listwise import LABELS, listwise_rerank
 from chat_app.llm.base import ChatModel
 from chat_app.profile import Profile, merge
 from chat_app.session import SessionState, clean_message
@@ -44,6 +45,8 @@ class Services:
     llm_timeout_s: float = 60.0
     latest_year: int = 2018
     weights: RerankWeights = RerankWeights()
+    llm_rerank: bool = False  # reorder the top candidates with the LLM (listwise) before showing k
+    rerank_blend: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -92,9 +95,15 @@ def _intro(profile: Profile, truncated: bool, n: int) -> str:
 def rank(services: Services, state: SessionState, fallback_text: str = "") -> tuple[Query, list[Ranked]]:
     """The profile as one query, and the items it ranks highest (never ones already shown)."""
     query = compose_query(state.profile, fallback_text=fallback_text, exclude=set(state.shown))
+    listwise = services.llm_rerank and services.llm is not None
     picks = recommend(query, services.catalog, services.index, services.embedder, services.cf,
-                      k=services.k, n_candidates=services.n_candidates, weights=services.weights)
-    return query, picks
+                      k=max(services.k, len(LABELS)) if listwise else services.k,
+                      n_candidates=services.n_candidates, weights=services.weights)
+    if listwise:
+        reordered = listwise_rerank(services.llm, state.user_messages[-4:], state.profile,
+                                    [p.item for p in picks], blend=services.rerank_blend)
+        picks = [picks[i] for i in reordered.order] + picks[len(reordered.order):]
+    return query, picks[: services.k]
 
 
 def run_turn(services: Services, state: SessionState, message: object) -> Iterator[TurnView]:

@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     concurrency: int = Field(1, ge=1, le=64, description="turns processed at once (the LLM serialises anyway)")
     queue_size: int = Field(64, ge=1, le=10_000, description="turns that may wait; beyond that users are told to retry")
     seed: int = Field(0, description="random seed for the LLM")
+    llm_rerank: bool = Field(False, description="let the LLM reorder the top 20 candidates (one extra prompt "
+                             "per turn; see BENCHMARKS.md for what it gains on ReDial)")
+    rerank_blend: float = Field(0.5, ge=0.0, le=1.0, description="weight of the LLM's order against the "
+                                "retrieval order when --llm-rerank is on")
 
     @field_validator("auth")
     @classmethod

@@ -59,6 +59,19 @@ class ScriptedChatModel:
             yield answer[i : i + 7]
 
 
+class LabelModel(ScriptedChatModel):
+    """A fake that scores labels: the queued score lists, in order."""
+
+    def __init__(self, scores):
+        super().__init__()
+        self.scores = list(scores)
+        self.prompts = []
+
+    def label_scores(self, messages, labels):
+        self.prompts.append(messages)
+        return self.scores.pop(0)[: len(labels)]
+
+
 class HashEmbedder:
     """Deterministic bag-of-words embedder: texts sharing words get similar vectors."""
 

@@ -10,7 +10,7 @@ import pytest
 
 from chat_app.eval.__main__ import main
 from chat_app.eval.replay import APP, LLM, VARIANTS
-from tests.conftest import SHARED_DATA, TEST_CACHE
+from conftest import SHARED_DATA, TEST_CACHE
 
 DIALOGUES = SHARED_DATA / "redial" / "valid_data.jsonl"
 pytestmark = [pytest.mark.slow,

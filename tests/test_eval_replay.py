@@ -9,7 +9,7 @@ from chat_app.eval.replay import APP, replay, with_listwise
 from chat_app.eval.report import evaluate, markdown, ranks, write
 from chat_app.listwise import Listwise, listwise_rerank
 from chat_app.profile import Profile
-from tests.conftest import ScriptedChatModel, fake_services
+from conftest import LabelModel, ScriptedChatModel, fake_services
 
 
 def _dialogue(conversation_id, messages, titles):
@@ -118,19 +118,6 @@ def test_report_shape_and_protocols(dialogue_file, eval_services, tmp_path):
     assert json.loads(paths["json"].read_text())["samples"] == 4
     assert paths["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "| hybrid+rerank |" in paths["markdown"].read_text() == markdown(report)
-
-
-class LabelModel(ScriptedChatModel):
-    """A fake that scores labels: the queued score lists, in order."""
-
-    def __init__(self, scores):
-        super().__init__()
-        self.scores = list(scores)
-        self.prompts = []
-
-    def label_scores(self, messages, labels):
-        self.prompts.append(messages)
-        return self.scores.pop(0)[: len(labels)]
 
 
 def test_listwise_reorders_by_label_scores(slice_catalog):

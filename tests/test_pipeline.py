@@ -1,13 +1,14 @@
 """The turn pipeline with a scripted LLM and a deterministic embedder over a real catalog slice."""
 
+import json
 from dataclasses import replace
 
 import pytest
 
 from chat_app.llm.base import ModelError, ModelTimeout
-from chat_app.pipeline import run_turn
+from chat_app.pipeline import rank, run_turn
 from chat_app.session import SessionState, clean_message
-from conftest import FailingModel, ScriptedChatModel, extraction
+from conftest import FailingModel, LabelModel, ScriptedChatModel, extraction
 
 
 def last(views):
@@ -144,3 +145,21 @@ def test_explanations_that_die_mid_stream_are_replaced(services, error):
     for rec in view.recommendations:
         assert rec.done and "You will love this because" not in rec.explanation and len(rec.explanation) > 15
     assert last(run_turn(services, state, "something older")).finished  # the session goes on
+
+
+def test_llm_rerank_reorders_the_picks_and_survives_a_failing_model(slice_services_base):
+    from dataclasses import replace
+
+    def picks(services, k=5):
+        views = list(run_turn(replace(services, k=k), SessionState(), "a heist thriller"))
+        return [r.ranked.item.id for r in views[-1].recommendations]
+
+    plain = replace(slice_services_base, llm=None, writer=None)
+    top20 = picks(plain, 20)
+    model = LabelModel([[-float(i) for i in range(20)][::-1]])  # the LLM likes the 20th candidate best
+    model.default = json.dumps(extraction())
+    shown = picks(replace(slice_services_base, llm=model, writer=model, llm_rerank=True, rerank_blend=1.0))
+    assert len(shown) == 5 and len(model.prompts) == 1
+    assert shown[0] == top20[19] and shown[1] == top20[18]  # the LLM's favourites are shown first
+    # a model that cannot score labels keeps the retrieval order
+    assert picks(replace(plain, llm_rerank=True)) == top20[:5]
