@@ -97,6 +97,7 @@ class Catalog:
         self._by_mentions = any(item.mentions for item in self.items)
         counts = [self.popularity_count(item) for item in self.items]
         self._top_popularity = math.log1p(max(counts, default=0)) or 1.0
+        self.by_popularity = [item for _, item in sorted(zip(counts, self.items), key=lambda ci: -ci[0])]
 
     def popularity_count(self, item: Item) -> int:
         """How often people chose the item: dialogue mentions where a catalog has them, else ratings."""

@@ -115,9 +115,8 @@ def excluded(query: Query) -> set[str]:
 def popular(query: Query, catalog: Catalog, n: int, exclude: set[str] | None = None) -> list[str]:
     """The n most popular catalog ids that fit the query's constraints."""
     exclude = excluded(query) if exclude is None else exclude
-    ranked = sorted(catalog, key=lambda i: -catalog.popularity_count(i))
     out = []
-    for item in ranked:
+    for item in catalog.by_popularity:
         if len(out) >= n:
             break
         if fits(item, query, exclude):
