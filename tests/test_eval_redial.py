@@ -47,7 +47,8 @@ def test_report_sanity(rules_report):
     report, _ = rules_report
     assert report["out_of_catalog_rate"] == 0.0
     assert report["coverage"] == 1.0  # every ReDial movie is in the evaluation catalog
-    assert report["short_lists"] == 0  # every variant always returns 50 items
+    # every variant returns 50 items unless the person's hard limits leave fewer movies
+    assert all(n <= 0.05 * report["samples"] for n in report["short_lists"].values())
     v = report["variants"]
     assert v[APP]["all"]["recall@50"] >= v["popularity"]["all"]["recall@50"]
     assert v[APP]["all"]["recall@10"] >= v["dense"]["all"]["recall@10"]

@@ -16,6 +16,7 @@ from chat_app.eval.replay import APP, LLM, Sample, with_listwise
 from retrieval.catalog import Catalog
 
 BLENDS = (0.0, 0.25, 0.5, 0.75, 1.0)
+PUBLISHED = {"KGSF": (0.183, 0.378), "UniCRS": (0.215, 0.413)}  # R@10, R@50 on ReDial's test split
 DEPTH = 50
 
 
@@ -50,7 +51,8 @@ def evaluate(samples: list[Sample], catalog: Catalog, variants: tuple[str, ...],
         "targets_not_in_catalog": sum(s.target not in catalog for s in samples),
         "repeated_share": sum(s.repeated for s in samples) / len(samples) if samples else 0.0,
         "out_of_catalog_rate": sum(i not in catalog for i in returned) / len(returned) if returned else 0.0,
-        "short_lists": sum(len(s.lists[v]) < DEPTH for s in samples for v in variants if v != LLM),
+        # lists under 50 items: only when the person's hard limits leave fewer movies than that
+        "short_lists": {v: sum(len(s.lists[v]) < DEPTH for s in samples) for v in variants if v != LLM},
         "latency_s": {name: percentiles([s.timings[name] for s in samples if name in s.timings])
                       for name in stage_names},
         "variants": {},
@@ -104,11 +106,14 @@ def plot(report: dict, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
     for v, curve in report["curves"].items():
         ax.plot(range(1, len(curve) + 1), curve, label=v, linewidth=2.2 if v in (APP, LLM) else 1.4)
+    for name, (r10, r50), marker in (("KGSF (test split)", PUBLISHED["KGSF"], "s"),
+                                     ("UniCRS (test split)", PUBLISHED["UniCRS"], "^")):
+        ax.scatter([10, 50], [r10, r50], marker=marker, color="black", s=28, zorder=3, label=name)
     ax.set_xlabel("K")
     ax.set_ylabel("Recall@K")
     ax.set_title(f"ReDial: recall@K, {report['samples']} pairs ({report['meta'].get('model')})")
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
