@@ -154,8 +154,10 @@ def test_with_listwise_only_moves_the_head(dialogue_file, eval_services):
 
 @pytest.mark.parametrize("argv, message", [
     (["redial", "--limit", "0"], "--limit must be at least 1"),
-    (["redial", "--candidates", "0"], "--candidates must be between"),
+    (["redial", "--candidates", "0"], "--candidates must be between 5 and 500"),
     (["redial", "--dialogues", "/nonexistent/file.jsonl"], "not found"),
+    (["redial", "--threads", "0", "--limit", "1"], "threads"),
+    (["redial", "--data", "/nonexistent/data", "--limit", "1"], "No such file"),
 ])
 def test_cli_rejects_bad_arguments_with_a_message(argv, message, capsys, tmp_path):
     from chat_app.eval.__main__ import main

@@ -21,8 +21,8 @@ from tqdm.auto import tqdm
 
 from chat_app.eval.dialogues import DialogueFileError, read_dialogues, select
 from chat_app.eval.replay import APP, LLM, VARIANTS, replay
-from chat_app.eval.tune import cases, recalls, sweep_diversity, tune, weights_dict
 from chat_app.eval.report import evaluate, markdown, write
+from chat_app.eval.tune import cases, recalls, sweep_diversity, tune, weights_dict
 from chat_app.factory import build_services
 from chat_app.llm.base import ModelError
 from chat_app.settings import Settings, default_cache_dir
@@ -87,13 +87,14 @@ def catalog_for(dialogues: Path, data: Path, cache: Path) -> Path:
 def setup(args: argparse.Namespace):
     if args.limit is not None and args.limit < 1:
         raise ValueError("--limit must be at least 1")
-    if not 1 <= args.candidates <= 500:
-        raise ValueError("--candidates must be between 1 and 500")
+    if not 5 <= args.candidates <= 500:
+        raise ValueError("--candidates must be between 5 and 500")
     dialogues = select(read_dialogues(args.dialogues), args.limit, args.seed)
     cache = args.cache_dir or default_cache_dir()
     catalog_path = catalog_for(args.dialogues, args.data, cache)
-    overrides = {"threads": args.threads} if args.threads else {}
-    settings = Settings(catalog=catalog_path, index_dir=cache / "redial-index", cache_dir=cache,
+    overrides = {"threads": args.threads} if args.threads is not None else {}
+    settings = Settings(catalog=catalog_path, index_dir=cache / f"redial-index-{catalog_path.parent.name[-12:]}",
+                        cache_dir=cache,
                         no_llm=args.no_llm, model=args.model, candidates=args.candidates, **overrides)
     return dialogues, settings, replace(build_services(settings), k=50)
 
@@ -146,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         (run_tune if args.command == "tune" else run)(args)
     except (DialogueFileError, CatalogError, ModelError, FileNotFoundError, ValueError) as exc:
+        # pydantic's ValidationError is a ValueError: bad --threads/--model values land here too
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0
