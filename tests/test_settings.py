@@ -21,6 +21,7 @@ def test_environment_variables(monkeypatch):
 @pytest.mark.parametrize("argv", [
     ["--port", "0"], ["--port", "abc"], ["--port", "99999"], ["--auth", "nopassword"], ["--auth", ":pw"],
     ["--engine", "magic"], ["--threads", "0"], ["--model", "   "], ["--top-k", "1000"], ["--port", "1" * 5000],
+    ["--rerank-blend", "2"], ["--rerank-blend", "nan"], ["--rerank-blend", "-0.1"],
 ])
 def test_bad_values_are_refused_with_a_message(argv):
     with pytest.raises(ValidationError):
