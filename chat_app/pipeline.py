@@ -88,7 +88,8 @@ def _intro(profile: Profile, truncated: bool, n: int) -> str:
     if truncated:
         parts.append("Your message was very long, so I read only its beginning.")
     limits = profile.constraints.describe()
-    parts.append(f"Here are {n} picks" + (f" ({'; '.join(limits)})" if limits else "") + ":")
+    head = "Here is 1 pick" if n == 1 else f"Here are {n} picks"
+    parts.append(head + (f" ({'; '.join(limits)})" if limits else "") + ":")
     return " ".join(parts)
 
 

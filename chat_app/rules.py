@@ -279,7 +279,9 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
                 seen_moods.add(mood)
                 prefs.append(Preference("mood", mood, "dislike" if _negated(lower, m.start()) else "like", turn))
     for name, code in LANGUAGES.items():
-        if re.search(r"\b(in|only)\s+" + name + r"\b|\b" + name + r"[- ]language\b", lower):
+        said = re.search(r"\b(in|only)\s+" + name + r"\b|\b" + name + r"[- ]language\b"
+                         r"|\b" + name + r"\s+(films?|movies?|cinema|classics?)\b", lower)
+        if said and not _negated(lower, said.start()):
             constraints["languages"] = (code,)
     for m in _PERSON.finditer(masked):
         name = m.group(1).strip(" .")

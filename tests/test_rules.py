@@ -136,3 +136,9 @@ def test_it_binds_to_a_single_last_pick_only(titles):
     # a named title wins over "it"
     delta = read_message("I saw The Matrix and liked it", titles, 3, last_picks=[heat])
     assert [p.item_id for p in delta.preferences] == [titles.link("The Matrix")]
+
+
+def test_language_from_films_of_a_language(titles):
+    assert read_message("french films from the 60s", titles, 1).constraints["languages"] == ("fr",)
+    assert read_message("some Korean movies please", titles, 1).constraints["languages"] == ("ko",)
+    assert "languages" not in read_message("no french films", titles, 1).constraints
