@@ -156,12 +156,13 @@ def test_with_listwise_only_moves_the_head(dialogue_file, eval_services):
     (["redial", "--limit", "0"], "--limit must be at least 1"),
     (["redial", "--candidates", "0"], "--candidates must be between 5 and 500"),
     (["redial", "--dialogues", "/nonexistent/file.jsonl"], "not found"),
-    (["redial", "--threads", "0", "--limit", "1"], "threads"),
-    (["redial", "--data", "/nonexistent/data", "--limit", "1"], "No such file"),
+    (["redial", "--threads", "0", "--dialogues", "GIVEN"], "threads"),
+    (["redial", "--data", "/nonexistent/data", "--dialogues", "GIVEN"], "No such file"),
 ])
-def test_cli_rejects_bad_arguments_with_a_message(argv, message, capsys, tmp_path):
+def test_cli_rejects_bad_arguments_with_a_message(argv, message, capsys, tmp_path, dialogue_file):
     from chat_app.eval.__main__ import main
 
+    argv = [str(dialogue_file) if a == "GIVEN" else a for a in argv]
     assert main(argv + ["--cache-dir", str(tmp_path), "--no-llm"]) == 2
     assert message in capsys.readouterr().err
 

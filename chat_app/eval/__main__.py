@@ -74,14 +74,10 @@ def _common(r: argparse.ArgumentParser) -> None:
     r.add_argument("--cache-dir", type=Path, default=None, help="models, evaluation catalog and index")
 
 
-def catalog_for(dialogues: Path, data: Path, cache: Path) -> Path:
-    """The evaluation catalog, with popularity counted outside the evaluated file; built once per file."""
+def catalog_path(dialogues: Path, cache: Path) -> Path:
+    """Where the evaluation catalog for this dialogue file lives (popularity depends on the file)."""
     digest = hashlib.sha256(dialogues.read_bytes()).hexdigest()[:12]
-    path = cache / f"redial-catalog-{digest}" / "catalog.jsonl.gz"
-    if not path.is_file():
-        log.info("building the ReDial evaluation catalog in %s", path.parent)
-        redial_catalog.build(data, path.parent, [dialogues])
-    return path
+    return cache / f"redial-catalog-{digest}" / "catalog.jsonl.gz"
 
 
 def setup(args: argparse.Namespace):
@@ -91,11 +87,14 @@ def setup(args: argparse.Namespace):
         raise ValueError("--candidates must be between 5 and 500")
     dialogues = select(read_dialogues(args.dialogues), args.limit, args.seed)
     cache = args.cache_dir or default_cache_dir()
-    catalog_path = catalog_for(args.dialogues, args.data, cache)
+    catalog = catalog_path(args.dialogues, cache)
     overrides = {"threads": args.threads} if args.threads is not None else {}
-    settings = Settings(catalog=catalog_path, index_dir=cache / f"redial-index-{catalog_path.parent.name[-12:]}",
-                        cache_dir=cache,
-                        no_llm=args.no_llm, model=args.model, candidates=args.candidates, **overrides)
+    settings = Settings(catalog=catalog, index_dir=cache / f"redial-index-{catalog.parent.name[-12:]}",
+                        cache_dir=cache, no_llm=args.no_llm, model=args.model, candidates=args.candidates,
+                        **overrides)  # checks the settings before any slow work
+    if not catalog.is_file():
+        log.info("building the ReDial evaluation catalog in %s", catalog.parent)
+        redial_catalog.build(args.data, catalog.parent, [args.dialogues])
     return dialogues, settings, replace(build_services(settings), k=50)
 
 
