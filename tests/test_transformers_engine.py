@@ -36,3 +36,14 @@ def test_json_answers_fit_the_schema_without_constrained_decoding(hf_model):
 def test_deadline_stops_generation(hf_model):
     with pytest.raises(ModelTimeout):
         complete(hf_model, [{"role": "user", "content": "Count from 1 to 500."}], max_tokens=400, timeout_s=0.5)
+
+
+def test_label_scores_agree_with_llama_cpp(hf_model, small_llm):
+    """Both engines score labels from the same weights: log-probabilities that rank the labels alike."""
+    messages = [{"role": "system", "content": "Answer with the letter of the right option only."},
+                {"role": "user", "content": "Which one is a fruit?\nA. hammer\nB. banana\nC. car\nAnswer:"}]
+    hf = hf_model.label_scores(messages, ["A", "B", "C"])
+    cpp = small_llm.label_scores(messages, ["A", "B", "C"])
+    assert len(hf) == 3 and all(s <= 0 for s in hf)
+    assert sorted(range(3), key=lambda i: -hf[i]) == sorted(range(3), key=lambda i: -cpp[i])
+    assert hf == pytest.approx(cpp, abs=0.5)  # de-quantized float weights vs Q4 kernels
