@@ -11,7 +11,7 @@ from __future__ import annotations
 from retrieval.catalog import Catalog
 from retrieval.collaborative import ItemCF
 from retrieval.embeddings import Embedder
-from retrieval.recommend import Query, excluded, fits, gather, popular
+from retrieval.recommend import Query, excluded, fits, popular, signals, top_cf
 from retrieval.store import ItemIndex
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant (Cormack et al. 2009)
@@ -46,14 +46,11 @@ def baseline(name: str, query: Query, catalog: Catalog, index: ItemIndex, embedd
     if name == "popularity":
         return popular(query, catalog, k)
     exclude = excluded(query)
-    use = {"dense": ("dense",), "cf": ("cf",), "hybrid": ("dense", "cf")}[name]
-    cands = gather(query, catalog, index, embedder, cf, n_candidates, use=use)
+    sig = signals(query, index, embedder, cf if name != "dense" else None)
     dense: list[str] = []
-    if cands.vector is not None and "dense" in use:
-        dense = [hit.item_id for hit in index.search(cands.vector, n_candidates, where=query.constraints.where(),
+    if sig.vector is not None and name in ("dense", "hybrid"):
+        dense = [hit.item_id for hit in index.search(sig.vector, n_candidates, where=query.constraints.where(),
                                                       exclude=frozenset(exclude))
                  if fits(catalog.get(hit.item_id), query, exclude)]
-    collaborative = [i for i, _ in sorted(cands.cf_scores.items(), key=lambda kv: -kv[1])
-                     if fits(catalog.get(i), query, exclude)][:n_candidates] if "cf" in use else []
-    fused = {"dense": [dense], "cf": [collaborative], "hybrid": [dense, collaborative]}[name]
-    return _top_up(rrf([lst for lst in fused if lst]), query, catalog, k)
+    collaborative = top_cf(sig, query, catalog, n_candidates, exclude)
+    return _top_up(rrf([lst for lst in (dense, collaborative) if lst]), query, catalog, k)

@@ -92,15 +92,29 @@ def query_vector(toward: tuple[list, list], away: tuple[list, list]) -> np.ndarr
     return mean.astype(np.float32)
 
 
+@dataclass(frozen=True)
+class Signals:
+    """What a query turns into before any candidate is fetched: its vector, its dislikes, collaborative scores."""
+
+    vector: np.ndarray | None  # the query vector (None when nothing is liked yet)
+    avoid_vectors: list[np.ndarray]
+    cf_scores: dict[str, float]
+
+
+def signals(query: Query, index: ItemIndex, embedder: Embedder, cf: ItemCF | None) -> Signals:
+    avoid = _gather(query.avoid_texts, query.avoid_items, index, embedder)
+    vector = query_vector(_gather(query.texts, query.items, index, embedder), avoid)
+    liked_ids = [i for i, _ in query.items]
+    cf_scores = cf.scores(liked_ids, [w for _, w in query.items]) if cf and liked_ids else {}
+    return Signals(vector, avoid[0], cf_scores)
+
+
 @dataclass
 class Candidates:
     """Candidate ids with where each came from, and the signals needed to score them."""
 
     sources: dict[str, set[str]]
-    vector: np.ndarray | None  # the query vector (None when nothing is liked yet)
-    cf_scores: dict[str, float]
-    avoid_vectors: list[np.ndarray]
-    liked_ids: list[str]
+    signals: Signals
 
 
 def fits(item: Item | None, query: Query, exclude: set[str]) -> bool:
@@ -124,43 +138,45 @@ def popular(query: Query, catalog: Catalog, n: int, exclude: set[str] | None = N
     return out
 
 
-def gather(query: Query, catalog: Catalog, index: ItemIndex, embedder: Embedder, cf: ItemCF | None,
-           n_candidates: int = 50, use: tuple[str, ...] = ("dense", "cf", "popular")) -> Candidates:
-    """Dense (Chroma) and collaborative candidates for a query; popular items when neither has any."""
-    exclude = excluded(query)
-    where = query.constraints.where()
-    avoid = _gather(query.avoid_texts, query.avoid_items, index, embedder)
-    vector = query_vector(_gather(query.texts, query.items, index, embedder), avoid)
-    sources: dict[str, set[str]] = {}
-    if vector is not None and "dense" in use:
-        for hit in index.search(vector, n_candidates, where=where, exclude=frozenset(exclude)):
-            sources.setdefault(hit.item_id, set()).add("dense")
-        if query.genre_fit:  # a mood asks for genres the liked items may not reach
-            favoured = [{"genres": {"$contains": g}} for g, v in sorted(query.genre_fit.items()) if v > 0]
-            fit_where = None if not favoured else favoured[0] if len(favoured) == 1 else {"$or": favoured}
-            if fit_where:
-                where_fit = fit_where if where is None else {"$and": [where, fit_where]}
-                for hit in index.search(vector, n_candidates, where=where_fit, exclude=frozenset(exclude)):
-                    sources.setdefault(hit.item_id, set()).add("dense")
-    liked_ids = [i for i, _ in query.items]
-    cf_scores = cf.scores(liked_ids, [w for _, w in query.items]) if cf and liked_ids and "cf" in use else {}
-    cf_added = 0
-    for item_id, _ in sorted(cf_scores.items(), key=lambda kv: -kv[1]):
-        if cf_added >= n_candidates:
+def top_cf(sig: Signals, query: Query, catalog: Catalog, n: int, exclude: set[str]) -> list[str]:
+    """The n ids with the highest collaborative score that fit the query."""
+    out = []
+    for item_id, _ in sorted(sig.cf_scores.items(), key=lambda kv: -kv[1]):
+        if len(out) >= n:
             break
         if fits(catalog.get(item_id), query, exclude):
-            sources.setdefault(item_id, set()).add("cf")
-            cf_added += 1
-    if "popular" in use or not sources:  # the best-known items that fit, overall and in favoured genres
-        for item_id in popular(query, catalog, n_candidates, exclude):
+            out.append(item_id)
+    return out
+
+
+def gather(query: Query, catalog: Catalog, index: ItemIndex, embedder: Embedder, cf: ItemCF | None,
+           n_candidates: int = 50) -> Candidates:
+    """Dense (Chroma), collaborative and popular candidates for a query, all fitting its limits."""
+    exclude = excluded(query)
+    where = query.constraints.where()
+    sig = signals(query, index, embedder, cf)
+    sources: dict[str, set[str]] = {}
+    if sig.vector is not None:
+        for hit in index.search(sig.vector, n_candidates, where=where, exclude=frozenset(exclude)):
+            sources.setdefault(hit.item_id, set()).add("dense")
+        favoured = [{"genres": {"$contains": g}} for g, v in sorted(query.genre_fit.items()) if v > 0]
+        if favoured:  # a mood asks for genres the liked items may not reach
+            fit_where = favoured[0] if len(favoured) == 1 else {"$or": favoured}
+            where_fit = fit_where if where is None else {"$and": [where, fit_where]}
+            for hit in index.search(sig.vector, n_candidates, where=where_fit, exclude=frozenset(exclude)):
+                sources.setdefault(hit.item_id, set()).add("dense")
+    for item_id in top_cf(sig, query, catalog, n_candidates, exclude):
+        sources.setdefault(item_id, set()).add("cf")
+    # the best-known items that fit, overall and in favoured genres
+    for item_id in popular(query, catalog, n_candidates, exclude):
+        sources.setdefault(item_id, set()).add("popular")
+    for genre in (g for g, v in sorted(query.genre_fit.items()) if v > 0):
+        required = query.constraints.genres_required or (genre,)  # an "any of" the person set stays
+        genre_query = replace(query, constraints=replace(query.constraints, genres_required=required))
+        for item_id in popular(genre_query, catalog, n_candidates // 2, exclude):
             sources.setdefault(item_id, set()).add("popular")
-        for genre in (g for g, v in sorted(query.genre_fit.items()) if v > 0):
-            required = query.constraints.genres_required or (genre,)  # an "any of" the person set stays
-            genre_query = replace(query, constraints=replace(query.constraints, genres_required=required))
-            for item_id in popular(genre_query, catalog, n_candidates // 2, exclude):
-                sources.setdefault(item_id, set()).add("popular")
     sources = {i: s for i, s in sources.items() if fits(catalog.get(i), query, exclude)}
-    return Candidates(sources, vector, cf_scores, avoid[0], liked_ids)
+    return Candidates(sources, sig)
 
 
 @dataclass(frozen=True)
@@ -185,12 +201,11 @@ def features(cands: Candidates, query: Query, catalog: Catalog, index: ItemIndex
     ids = list(cands.sources)
     items = [catalog.get(i) for i in ids]
     vectors = index.vectors[[index.row_of[i] for i in ids]] if ids else np.zeros((0, index.vectors.shape[1]))
-    vector = cands.vector
+    vector, avoid = cands.signals.vector, cands.signals.avoid_vectors
     dense = vectors @ vector if vector is not None else np.zeros(len(ids), dtype=np.float32)
-    avoid = cands.avoid_vectors
     return Features(
         ids=ids, vectors=vectors, dense=dense,
-        cf=np.array([cands.cf_scores.get(i, 0.0) for i in ids]),
+        cf=np.array([cands.signals.cf_scores.get(i, 0.0) for i in ids]),
         popularity=np.array([catalog.popularity(i) for i in items]),
         quality=np.array([(i.mean_rating - 3.0) / 2.0 if i.mean_rating and i.num_ratings >= 5 else 0.0
                           for i in items]),
@@ -206,7 +221,7 @@ def score(cands: Candidates, query: Query, catalog: Catalog, index: ItemIndex, *
     f = features(cands, query, catalog, index)
     scores = f.score(weights)
     order = mmr(scores, f.vectors, k, weights.diversity)
-    liked_vectors = [(i, index.vector(i)) for i in cands.liked_ids if index.vector(i) is not None]
+    liked_vectors = [(i, v) for i, _ in query.items if (v := index.vector(i)) is not None]
     out = []
     for j in order:
         because = tuple(i for i, v in sorted(liked_vectors, key=lambda iv: -float(f.vectors[j] @ iv[1]))
@@ -218,6 +233,6 @@ def score(cands: Candidates, query: Query, catalog: Catalog, index: ItemIndex, *
 
 def recommend(query: Query, catalog: Catalog, index: ItemIndex, embedder: Embedder, cf: ItemCF | None,
               *, k: int = 5, n_candidates: int = 50, weights: RerankWeights = RerankWeights()) -> list[Ranked]:
-    """The app's ranking: dense + collaborative candidates, reranked by weighted features with MMR."""
+    """The app's ranking: dense + collaborative + popular candidates, reranked by weighted features with MMR."""
     cands = gather(query, catalog, index, embedder, cf, max(n_candidates, k))
     return score(cands, query, catalog, index, k=k, weights=weights)
