@@ -58,6 +58,18 @@ def _clip(text: object, limit: int) -> str:
     return text[:limit].rsplit(" ", 1)[0] + "…"
 
 
+def tmdb_fields(row: pd.Series) -> tuple[list[str], dict]:
+    """A TMDB-5000 row as (catalog genres, Item fields): overview, tagline, keywords, runtime, language."""
+    runtime = row.runtime
+    return [_TMDB_TO_ML[g] for g in _names(row.genres) if g in _TMDB_TO_ML], {
+        "overview": _clip(row.overview, MAX_OVERVIEW),
+        "tagline": _clip(row.tagline, 200),
+        "keywords": tuple(_names(row.keywords)[:MAX_KEYWORDS]),
+        "runtime": int(runtime) if pd.notna(runtime) and runtime > 0 else None,
+        "language": row.original_language if isinstance(row.original_language, str) else None,
+    }
+
+
 def build_items(data_dir: Path) -> tuple[list[Item], pd.DataFrame]:
     ml = data_dir / "movielens-latest-small"
     movies = pd.read_csv(ml / "movies.csv")
@@ -75,18 +87,10 @@ def build_items(data_dir: Path) -> tuple[list[Item], pd.DataFrame]:
         genres = [g for g in raw_genres.split("|") if g in GENRES]
         tmdb_id = tmdb_of.get(movie_id)
         tmdb_id = int(tmdb_id) if pd.notna(tmdb_id) else None
-        row = tmdb.loc[tmdb_id] if tmdb_id in tmdb.index else None
         extra: dict = {}
-        if row is not None:
-            genres += [_TMDB_TO_ML[g] for g in _names(row.genres) if g in _TMDB_TO_ML]
-            runtime = row.runtime
-            extra = {
-                "overview": _clip(row.overview, MAX_OVERVIEW),
-                "tagline": _clip(row.tagline, 200),
-                "keywords": tuple(_names(row.keywords)[:MAX_KEYWORDS]),
-                "runtime": int(runtime) if pd.notna(runtime) and runtime > 0 else None,
-                "language": row.original_language if isinstance(row.original_language, str) else None,
-            }
+        if tmdb_id in tmdb.index:
+            tmdb_genres, extra = tmdb_fields(tmdb.loc[tmdb_id])
+            genres += tmdb_genres
         count, mean = (stats.loc[movie_id] if movie_id in stats.index else (0, None))
         items.append(Item(
             id=str(movie_id), title=title, year=year, aka=aka,

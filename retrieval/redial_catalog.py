@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from retrieval.build_catalog import _TMDB_TO_ML, MAX_KEYWORDS, MAX_OVERVIEW, _clip, _names, _top_tags
+from retrieval.build_catalog import _top_tags, tmdb_fields
 from retrieval.catalog import GENRES, Item, save_catalog
 from retrieval.titles import split_title
 
@@ -70,15 +70,10 @@ def build_items(data_dir: Path, holdout: list[Path] = ()) -> tuple[list[Item], p
             count, mean = stats.loc[ml_id] if ml_id in stats.index else (0, None)
             extra.update(num_ratings=int(count), mean_rating=round(float(mean), 2) if mean is not None else None,
                          tags=tuple(tags.get(ml_id, ())))
-        if tmdb_id is not None and tmdb_id in tmdb.index:
-            row = tmdb.loc[tmdb_id]
-            genres += [_TMDB_TO_ML[g] for g in _names(row.genres) if g in _TMDB_TO_ML]
-            runtime = row.runtime
-            extra.update(
-                overview=_clip(row.overview, MAX_OVERVIEW), tagline=_clip(row.tagline, 200),
-                keywords=tuple(_names(row.keywords)[:MAX_KEYWORDS]),
-                runtime=int(runtime) if pd.notna(runtime) and runtime > 0 else None,
-                language=row.original_language if isinstance(row.original_language, str) else None)
+        if tmdb_id in tmdb.index:
+            tmdb_genres, tmdb_extra = tmdb_fields(tmdb.loc[tmdb_id])
+            genres += tmdb_genres
+            extra.update(tmdb_extra)
         if not title:  # a few ReDial names are only a year; TMDB knows the title
             row_title = tmdb.loc[tmdb_id].title if tmdb_id in tmdb.index else ""
             title = str(row_title).strip() if isinstance(row_title, str) else f"Untitled ReDial movie {redial_id}"

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import random
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-MENTION = re.compile(r"@(\d+)")
+from retrieval.redial_catalog import MENTION
+
 
 
 class DialogueFileError(Exception):
