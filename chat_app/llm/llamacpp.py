@@ -8,10 +8,11 @@ the two never fight over the same cores.
 from __future__ import annotations
 
 import threading
-
-import numpy as np
+from functools import cached_property
 from pathlib import Path
 from typing import Iterator
+
+import numpy as np
 
 from chat_app.llm.base import Deadline, Message, ModelLoadError, ModelOutputError, log_softmax_at
 
@@ -67,18 +68,23 @@ class LlamaCppModel:
             finally:
                 chunks.close()
 
-    def _chat_prompt(self, messages: list[Message]) -> str:
-        """The model's own chat template (from the GGUF), ending where the assistant's answer starts."""
+    @cached_property
+    def _formatter(self):
+        """The model's own chat template (from the GGUF), compiled once; None when the GGUF has none."""
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         template = self._llm.metadata.get("tokenizer.chat_template")
         if not template:
-            raise ModelOutputError(f"{self.name} has no chat template, so its answers cannot be scored")
+            return None
         vocab = self._llm._model
-        formatter = Jinja2ChatFormatter(template=template,
-                                        eos_token=vocab.token_get_text(vocab.token_eos()),
-                                        bos_token=vocab.token_get_text(vocab.token_bos()))
-        return formatter(messages=messages).prompt
+        return Jinja2ChatFormatter(template=template, eos_token=vocab.token_get_text(vocab.token_eos()),
+                                   bos_token=vocab.token_get_text(vocab.token_bos()))
+
+    def _chat_prompt(self, messages: list[Message]) -> str:
+        """The prompt text ending where the assistant's answer starts."""
+        if self._formatter is None:
+            raise ModelOutputError(f"{self.name} has no chat template, so its answers cannot be scored")
+        return self._formatter(messages=messages).prompt
 
     def label_scores(self, messages: list[Message], labels: list[str]) -> list[float]:
         """Log-probabilities of each label being the answer's first token, from one forward pass."""
