@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterator
 
 from chat_app.eval.dialogues import Dialogue
-from chat_app.listwise import LABELS, listwise_rerank
+from chat_app.listwise import LABELS, blend_order, listwise_rerank
 from chat_app.pipeline import Services, rank, run_turn
 from chat_app.session import SessionState
 from retrieval.baselines import baseline
@@ -108,8 +108,6 @@ def replay(dialogue: Dialogue, services: Services, variants: tuple[str, ...] = V
 
 def with_listwise(sample: Sample, blend: float) -> list[str]:
     """The app's list with its top 20 reordered by the LLM scores at the given blend."""
-    from chat_app.listwise import blend_order
-
     app = sample.lists[APP]
     if not sample.llm_scores:
         return app

@@ -59,8 +59,9 @@ def evaluate(samples: list[Sample], catalog: Catalog, variants: tuple[str, ...],
         "curves": {},
     }
     for v in variants:
-        report["variants"][v] = {p: summarize(ranks(samples, v, p, blend)) for p in ("all", "new")}
-        report["curves"][v] = recall_curve(ranks(samples, v, "all", blend), DEPTH)
+        all_ranks = ranks(samples, v, "all", blend)
+        report["variants"][v] = {"all": summarize(all_ranks), "new": summarize(ranks(samples, v, "new", blend))}
+        report["curves"][v] = recall_curve(all_ranks, DEPTH)
     if has_llm:
         report["llm_blend"] = blend
         report["llm_blend_sweep"] = {str(b): summarize(ranks(samples, LLM, "all", b)) for b in BLENDS}
