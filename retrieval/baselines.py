@@ -19,23 +19,21 @@ BASELINES = ("popularity", "dense", "cf", "hybrid")
 
 
 def rrf(lists: list[list[str]], k: int = RRF_K) -> list[str]:
-    """Reciprocal rank fusion: ids ordered by the sum of 1 / (k + rank) over the lists they appear in."""
+    """Reciprocal rank fusion: ids ordered by the sum of 1 / (k + rank) over the lists they appear in; ties go
+    to the id ranked higher in some list."""
     scores: dict[str, float] = {}
+    best: dict[str, int] = {}
     for ranked in lists:
         for rank, item_id in enumerate(ranked, start=1):
             scores[item_id] = scores.get(item_id, 0.0) + 1.0 / (k + rank)
-    return sorted(scores, key=lambda i: (-scores[i], lists_index(lists, i)))
+            best[item_id] = min(best.get(item_id, rank), rank)
+    return sorted(scores, key=lambda i: (-scores[i], best[i]))
 
 
-def lists_index(lists: list[list[str]], item_id: str) -> int:
-    """Best position of an id over the lists (ties in fused score go to the one ranked higher somewhere)."""
-    return min((ranked.index(item_id) for ranked in lists if item_id in ranked), default=0)
-
-
-def _top_up(ids: list[str], query: Query, catalog: Catalog, k: int) -> list[str]:
+def _top_up(ids: list[str], query: Query, catalog: Catalog, k: int, exclude: set[str]) -> list[str]:
     ids = list(dict.fromkeys(ids))[:k]
     if len(ids) < k:
-        ids += popular(query, catalog, k - len(ids), excluded(query) | set(ids))
+        ids += popular(query, catalog, k - len(ids), exclude | set(ids))
     return ids
 
 
@@ -53,4 +51,4 @@ def baseline(name: str, query: Query, catalog: Catalog, index: ItemIndex, embedd
                                                       exclude=frozenset(exclude))
                  if fits(catalog.get(hit.item_id), query, exclude)]
     collaborative = top_cf(sig, query, catalog, n_candidates, exclude)
-    return _top_up(rrf([lst for lst in (dense, collaborative) if lst]), query, catalog, k)
+    return _top_up(rrf([lst for lst in (dense, collaborative) if lst]), query, catalog, k, exclude)
