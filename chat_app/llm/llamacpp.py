@@ -94,12 +94,8 @@ class LlamaCppModel:
             raise ModelOutputError(f"the ranking prompt ({len(tokens)} tokens) does not fit the context")
         with self._lock:
             llm = self._llm
-            cached = 0  # reuse the longest cached prefix, as generation does
-            for a, b in zip(llm.input_ids[: llm.n_tokens], tokens[:-1]):
-                if a != b:
-                    break
-                cached += 1
-            llm.n_tokens = cached
-            llm.eval(tokens[cached:])
+            # reuse the longest cached prefix, as generation does (at least the last token is evaluated)
+            llm.n_tokens = llm.longest_token_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens[:-1])
+            llm.eval(tokens[llm.n_tokens:])
             logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).copy()
         return log_softmax_at(logits, label_ids)
