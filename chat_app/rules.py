@@ -145,6 +145,7 @@ _DRAWN = re.compile(r"\b(more like|like|liked|love|loved|enjoyed|great|perfect|y
                     r"good one|awesome|amazing|favou?rite)\b", re.IGNORECASE)
 # "it" / "that one" when the last reply had a single pick (a person recommending one movie at a time)
 _ANAPHORA = re.compile(r"\b(it|that one|this one|that movie|this movie|that film|this film)\b", re.IGNORECASE)
+_HOLD_BACK = re.compile(r"\b(" + NEGATIONS + r"|haven'?t|hasn'?t|have not|wasn'?t|not sure)\b", re.IGNORECASE)
 
 
 def _clause(text: str, start: int, end: int, commas: bool = False) -> str:
@@ -171,7 +172,7 @@ def single_pick_reaction(text: str, last_picks: list[str]) -> tuple[str, str] | 
     clause = _clause(text, m.start(), m.end(), commas=True)
     if _PUT_OFF.search(clause):
         return last_picks[0], "dislike"
-    if re.search(r"\b(" + NEGATIONS + r"|haven'?t|hasn'?t|have not|wasn'?t|not sure)\b", clause, re.IGNORECASE):
+    if _HOLD_BACK.search(clause):
         return None  # "haven't seen it", "not sure about it": no reaction to record
     if _DRAWN.search(clause):
         return last_picks[0], "like"
@@ -230,20 +231,20 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
     last_picks = list(last_picks)
     if last_picks and _SEEN_ALL.search(text):
         seen += last_picks
-    for item_id, action, start, end in picked_references(text, last_picks):
+
+    def react(item_id: str, action: str) -> None:  # a reaction to one of the last picks
         if action == "seen":
             seen.append(item_id)
         else:
             prefs.append(Preference("item", titles.label_of(item_id), action, turn, item_id=item_id))
+
+    for item_id, action, start, end in picked_references(text, last_picks):
+        react(item_id, action)
         masked = masked[:start] + " " * (end - start) + masked[end:]
     spotted = spot_titles(masked, titles)
     if masked == text and not any(item_id for item_id, *_ in spotted):
         if reaction := single_pick_reaction(text, last_picks):
-            item_id, action = reaction
-            if action == "seen":
-                seen.append(item_id)
-            else:
-                prefs.append(Preference("item", titles.label_of(item_id), action, turn, item_id=item_id))
+            react(*reaction)
     for item_id, surface, start, end in spotted:
         if item_id and _SEEN.search(_clause(masked, start, end)) and not _DRAWN.search(_clause(masked, start, end)):
             seen.append(item_id)  # "we already saw Toy Story": exclude it, say nothing about taste
