@@ -148,8 +148,6 @@ def test_explanations_that_die_mid_stream_are_replaced(services, error):
 
 
 def test_llm_rerank_reorders_the_picks_and_survives_a_failing_model(slice_services_base):
-    from dataclasses import replace
-
     def picks(services, k=5):
         views = list(run_turn(replace(services, k=k), SessionState(), "a heist thriller"))
         return [r.ranked.item.id for r in views[-1].recommendations]

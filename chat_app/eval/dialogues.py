@@ -16,7 +16,6 @@ from pathlib import Path
 from retrieval.redial_catalog import MENTION
 
 
-
 class DialogueFileError(Exception):
     """The dialogue file is missing or not in the ReDial format; the message says where."""
 
