@@ -25,6 +25,10 @@ GENRES = (
 )
 
 
+TUPLE_FIELDS = ("genres", "keywords", "tags", "alt_titles", "cast", "directors", "writers", "composers",
+                "companies", "countries")
+
+
 class CatalogError(Exception):
     """The catalog file is missing or unreadable; the message says what to do."""
 
@@ -47,6 +51,17 @@ class Item:
     ml_id: int | None = None
     tmdb_id: int | None = None
     aka: str = ""
+    alt_titles: tuple[str, ...] = ()  # other names: original-language title (e.g. 卧虎藏龙), translations
+    cast: tuple[str, ...] = ()  # billing order
+    directors: tuple[str, ...] = ()
+    writers: tuple[str, ...] = ()
+    composers: tuple[str, ...] = ()
+    companies: tuple[str, ...] = ()  # production companies and distributors
+    countries: tuple[str, ...] = ()  # production countries, English names
+
+    @property
+    def people(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.directors + self.cast + self.writers + self.composers))
 
     @property
     def label(self) -> str:
@@ -65,6 +80,14 @@ class Item:
             parts.append("Keywords: " + ", ".join(self.keywords) + ".")
         if self.tags:
             parts.append("Viewers say: " + ", ".join(self.tags) + ".")
+        if self.directors:
+            parts.append("Directed by " + ", ".join(self.directors[:3]) + ".")
+        if self.cast:
+            parts.append("Starring " + ", ".join(self.cast[:5]) + ".")
+        if self.companies:
+            parts.append("From " + ", ".join(self.companies[:3]) + ".")
+        if self.countries:
+            parts.append("Made in " + ", ".join(self.countries[:3]) + ".")
         return " ".join(parts)
 
     def to_json(self) -> dict:
@@ -77,7 +100,7 @@ class Item:
             raise ValueError("an item needs at least 'id' and 'title'")
         known = {f for f in cls.__dataclass_fields__}
         kwargs = {k: v for k, v in raw.items() if k in known}
-        for key in ("genres", "keywords", "tags"):
+        for key in TUPLE_FIELDS:
             kwargs[key] = tuple(str(x) for x in kwargs.get(key) or ())
         kwargs["id"] = str(kwargs["id"])
         return cls(**kwargs)

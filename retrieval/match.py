@@ -1,0 +1,62 @@
+"""Literal matching of request words against what the catalog says about an item.
+
+One definition of "this item is about X" serves the ranking (a requested theme is required, a disliked one
+excludes), the explanations (which catalog words matched) and the tests (share of picks matching a theme).
+A term matches when it appears as whole words, case-insensitively, in one of the item's descriptive fields;
+a trailing plural "s" on either side is ignored ("zombies" matches "zombie").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from retrieval.catalog import Item
+
+# the fields a request word is looked up in, with the name an explanation uses for each
+FIELDS = ("title", "alt_titles", "keywords", "tags", "overview", "tagline", "cast", "directors", "writers",
+          "composers", "companies", "countries")
+
+
+def fold(text: str) -> str:
+    """Lower case, accents removed, punctuation to spaces: 'Amélie' -> 'amelie', 'sci-fi' -> 'sci fi'."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+@lru_cache(maxsize=4096)
+def _pattern(term: str) -> re.Pattern | None:
+    words = fold(term).split()
+    if not words:
+        return None
+    stems = [re.escape(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w) for w in words]
+    # each word may carry a plural "s"/"es"; words are separated by anything non-word in the folded text
+    return re.compile(r"\b" + r" ".join(s + r"(?:e?s)?" for s in stems) + r"\b")
+
+
+def field_values(item: Item, name: str) -> tuple[str, ...]:
+    value = getattr(item, name)
+    return value if isinstance(value, tuple) else ((value,) if value else ())
+
+
+@lru_cache(maxsize=32768)
+def _folded(item: Item) -> tuple[tuple[str, str, str], ...]:
+    """(field, original value, folded value) for every descriptive value of the item, computed once."""
+    return tuple((name, value, fold(value)) for name in FIELDS for value in field_values(item, name))
+
+
+def matched_fields(item: Item, term: str) -> list[tuple[str, str]]:
+    """(field, catalog text) pairs where the term occurs; the text is the keyword, tag or name that matched,
+    or the field name for long texts (overview, tagline)."""
+    pattern = _pattern(term)
+    if pattern is None:
+        return []
+    return [(name, value if name not in ("overview", "tagline") else name)
+            for name, value, folded in _folded(item) if pattern.search(folded)]
+
+
+def mentions(item: Item, terms) -> bool:
+    """Whether any of the terms occurs in any descriptive field of the item."""
+    return any(matched_fields(item, t) for t in terms if t and t.strip())
