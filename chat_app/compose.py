@@ -4,7 +4,8 @@ Each liked entry gets a weight from its own emphasis and its recency (newer turn
 with a softmax so the weights sum to one whatever the profile's size. Liked catalog items pull towards
 their own vectors, liked aspects towards their text; dislikes push away; disliked people become terms an
 item must not mention; hard constraints pass through; every item already mentioned, shown or rejected is
-excluded.
+excluded. Liked themes, people and studios are also words an item should literally mention; those of the
+newest turn that named any are required (the ranking relaxes that when too few items have them).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ MOOD_GENRES = {
     "epic": ({"Adventure", "War", "Fantasy", "Action"}, set()),
     "mind-bending": ({"Sci-Fi", "Mystery", "Thriller"}, {"Children"}),
 }
+LITERAL_KINDS = ("theme", "person", "studio")  # aspects an item must literally mention to answer them
+OBSCURE_MOOD = "lesser-known"  # "hidden gems": popularity counts against an item
 RECENCY = 0.6  # log-weight lost per turn of age
 ITEM_BOOST = 0.5  # a named movie says more about taste than one aspect word
 
@@ -70,7 +73,10 @@ def compose_query(profile: Profile, fallback_text: str = "", exclude: set[str] |
     avoid_texts = tuple((aspect_text(p), w) for p, w in zip(disliked, d_weights)
                         if not p.item_id and p.kind != "person")
     avoid_items = tuple((p.item_id, w) for p, w in zip(disliked, d_weights) if p.item_id)
-    avoid_terms = tuple(p.text for p in disliked if p.kind == "person")
+    avoid_terms = tuple(p.text for p in disliked if p.kind in LITERAL_KINDS)
+    literal = [(p, w) for p, w in zip(liked, weights) if p.kind in LITERAL_KINDS]
+    newest = max((p.turn for p, _ in literal), default=None)
+    required_terms = tuple(p.text for p, _ in literal if p.turn == newest)
     genre_fit: dict[str, float] = {}
     for pref, w in zip(liked, weights):
         favoured, against = MOOD_GENRES.get(pref.text.lower(), (set(), set())) if pref.kind == "mood" else (set(), set())
@@ -87,4 +93,6 @@ def compose_query(profile: Profile, fallback_text: str = "", exclude: set[str] |
         texts = ((fallback_text.strip()[:500], 1.0),)
     return Query(texts=texts, items=items, avoid_texts=avoid_texts, avoid_items=avoid_items,
                  constraints=profile.constraints, avoid_terms=avoid_terms, genre_fit=genre_fit,
-                 exclude=frozenset(exclude) | profile.mentioned_ids())
+                 exclude=frozenset(exclude) | profile.mentioned_ids(),
+                 terms=tuple((p.text, w) for p, w in literal), required_terms=required_terms,
+                 prefer_obscure=any(p.kind == "mood" and p.text == OBSCURE_MOOD for p in liked))

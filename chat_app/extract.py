@@ -18,9 +18,11 @@ from rapidfuzz import fuzz
 
 from chat_app.llm.base import ChatModel, ModelError, complete_json
 from chat_app.profile import ASPECT_KINDS, INTENTS, Delta, Preference, Profile
-from chat_app.rules import PICK_REFERENCE, GENRE_WORDS, ITEM_QUESTION, read_message
+from chat_app.rules import (GENRE_WORDS, ITEM_QUESTION, LANGUAGES, NATIVE_LANGUAGES, PICK_REFERENCE, language_said,
+                            read_message)
 from prompts import load_prompt
 from retrieval.catalog import GENRES
+from retrieval.lexical import Lexicon
 from retrieval.titles import TitleIndex
 
 log = logging.getLogger(__name__)
@@ -75,9 +77,26 @@ def _genre_of(text: str) -> str | None:
     return next((g for g in GENRES if g.lower() == lowered), GENRE_WORDS.get(lowered))
 
 
+# what the LLM may call an audience, as the audiences the constraints know
+AUDIENCE_ALIASES = {"kids": "family", "kid": "family", "children": "family", "child": "family", "family": "family",
+                    "family-friendly": "family", "toddlers": "family", "date": "date", "date night": "date",
+                    "couple": "date", "couples": "date", "adults": "adults", "adult": "adults", "grown-ups": "adults"}
+
+
+def _language_code(text: str) -> str | None:
+    lowered = text.lower().strip()
+    if lowered in LANGUAGES:
+        return LANGUAGES[lowered]
+    return next((code for code, names in NATIVE_LANGUAGES.items() if lowered in names), None)
+
+
 def ground(raw: dict, message: str, titles: TitleIndex, turn: int) -> Delta:
-    """Keep what the LLM said that the message supports, with titles linked to the catalog."""
+    """Keep what the LLM said that the message supports, with titles linked to the catalog.
+
+    Limits the LLM reads (an audience, a language) are kept only when the message names an audience or a
+    language at all, in any language: a Spanish message is not a request for Spanish films."""
     prefs: list[Preference] = []
+    constraints: dict = {}
     for field_name, polarity in (("liked_titles", "like"), ("disliked_titles", "dislike")):
         for title in raw.get(field_name, []):
             if _NOT_A_TITLE.match(title.strip()) or PICK_REFERENCE.search(title):
@@ -87,12 +106,24 @@ def ground(raw: dict, message: str, titles: TitleIndex, turn: int) -> Delta:
     for field_name, polarity in (("likes", "like"), ("dislikes", "dislike")):
         for aspect in raw.get(field_name, []):
             text = " ".join(aspect["text"].split())
-            if not text or (aspect["kind"] == "person" and not _written_in(text, message)):
+            if not text or (aspect["kind"] in ("person", "studio") and not _written_in(text, message)):
+                continue
+            if aspect["kind"] == "audience":
+                audience = AUDIENCE_ALIASES.get(text.lower())
+                if audience and polarity == "like":
+                    constraints["audience"] = audience
+                elif audience == "family":
+                    constraints["audience"] = "adults"
+                continue
+            if aspect["kind"] == "language":
+                code = _language_code(text)
+                if code and polarity == "like" and language_said(message) == code:
+                    constraints["languages"] = (code,)
                 continue
             genre = _genre_of(text)
             kind, text = ("genre", genre) if genre else (aspect["kind"], text)
             prefs.append(Preference(kind, text, polarity, turn))
-    return Delta(intent=raw.get("intent", "new_request"), preferences=tuple(prefs))
+    return Delta(intent=raw.get("intent", "new_request"), preferences=tuple(prefs), constraints=constraints)
 
 
 def combine(primary: Delta, extra: Delta) -> Delta:
@@ -120,8 +151,8 @@ def settle_question(delta: Delta, message: str) -> Delta:
 
 def extract(llm: ChatModel | None, profile: Profile, recent: list[str], message: str, turn: int,
             titles: TitleIndex, *, latest_year: int = 2018, timeout_s: float | None = 60,
-            last_picks: list[str] = ()) -> Extraction:
-    rules = read_message(message, titles, turn, latest_year, last_picks)
+            last_picks: list[str] = (), lexicon: Lexicon | None = None) -> Extraction:
+    rules = read_message(message, titles, turn, latest_year, last_picks, lexicon)
     if llm is None:
         return Extraction(rules, "rules")
     prompt = load_prompt("extract").render(

@@ -16,6 +16,7 @@ from chat_app.settings import Settings
 from retrieval.catalog import load_catalog
 from retrieval.collaborative import ItemCF
 from retrieval.embeddings import SentenceTransformerEmbedder
+from retrieval.lexical import Lexicon
 from retrieval.store import ItemIndex, persistent_client
 from retrieval.titles import TitleIndex
 
@@ -35,12 +36,13 @@ def build_services(settings: Settings, *, progress: bool = True, embedder=None, 
     index = ItemIndex(persistent_client(settings.index_dir), catalog, embedder)
     index.open(rebuild=settings.rebuild_index, progress=None if progress else False)
     cf = ItemCF.load(catalog, settings.catalog.parent / "ratings.csv.gz")
-    writer = llm
+    writer = llm if settings.explain == "llm" else None  # no writer: the evidence why lines are the explanations
     if choice is not None:
         load = lambda: load_chat_model(choice, engine=settings.engine, n_threads=settings.threads,
                                        n_ctx=settings.n_ctx, seed=settings.seed, lock=compute_lock)
-        llm = writer = load()
-        if isinstance(llm, LlamaCppModel):
+        llm = load()
+        writer = llm if settings.explain == "llm" else None
+        if writer is not None and isinstance(llm, LlamaCppModel):
             # a second llama.cpp context on the same (memory-mapped, shared) weights: extraction and
             # explanation prompts each keep their own cached prefix instead of evicting each other's
             writer = load()
@@ -49,4 +51,5 @@ def build_services(settings: Settings, *, progress: bool = True, embedder=None, 
         catalog=catalog, titles=TitleIndex.from_catalog(catalog), index=index, embedder=embedder, cf=cf,
         llm=llm, writer=writer, k=settings.top_k, n_candidates=settings.candidates,
         max_message_chars=settings.max_message_chars, llm_timeout_s=settings.llm_timeout,
-        latest_year=max(years) if years else 2018, llm_rerank=settings.llm_rerank, rerank_blend=settings.rerank_blend)
+        latest_year=max(years) if years else 2018, llm_rerank=settings.llm_rerank, rerank_blend=settings.rerank_blend,
+        lexicon=Lexicon(catalog))

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
-from typing import Iterator
+from typing import Callable, Iterator
 
 from chat_app.compose import compose_query
-from chat_app.explain import citations, explain_stream
+from chat_app.evidence import Evidence, citations, gather_evidence, why_line
+from chat_app.explain import write_prose
 from chat_app.extract import extract
 from chat_app.listwise import LABELS, listwise_rerank
 from chat_app.llm.base import ChatModel
@@ -22,6 +23,7 @@ from chat_app.session import SessionState, clean_message
 from retrieval.catalog import Catalog
 from retrieval.collaborative import ItemCF
 from retrieval.embeddings import Embedder
+from retrieval.lexical import Lexicon
 from retrieval.recommend import Query, Ranked, recommend
 from retrieval.rerank import RerankWeights
 from retrieval.store import ItemIndex
@@ -47,14 +49,19 @@ class Services:
     weights: RerankWeights = RerankWeights()
     llm_rerank: bool = False  # reorder the top candidates with the LLM (listwise) before showing k
     rerank_blend: float = 0.5
+    lexicon: Lexicon | None = None  # BM25 and literal term matching over the catalog
+    ranker: Callable[[Query, int], list[Ranked]] | None = None  # replaces the app's ranking (baselines, tests)
 
 
 @dataclass(frozen=True)
 class Recommendation:
     ranked: Ranked
-    explanation: str = ""
+    explanation: str = ""  # the why line from the evidence, or a model sentence that passed the check
     done: bool = False
     cites: tuple[str, ...] = ()  # the ledger entries the pick relies on
+    evidence: Evidence | None = None
+    explained_by: str = "evidence"  # "llm" once a model sentence passed the faithfulness check
+    rejected: tuple[str, ...] = ()  # the unsupported claims that kept a model sentence out
 
 
 @dataclass(frozen=True)
@@ -97,9 +104,12 @@ def rank(services: Services, state: SessionState, fallback_text: str = "") -> tu
     """The profile as one query, and the items it ranks highest (never ones already shown)."""
     query = compose_query(state.profile, fallback_text=fallback_text, exclude=set(state.shown))
     listwise = services.llm_rerank and services.llm is not None
-    picks = recommend(query, services.catalog, services.index, services.embedder, services.cf,
-                      k=max(services.k, len(LABELS)) if listwise else services.k,
-                      n_candidates=services.n_candidates, weights=services.weights)
+    k = max(services.k, len(LABELS)) if listwise else services.k
+    if services.ranker is not None:
+        picks = services.ranker(query, k)
+    else:
+        picks = recommend(query, services.catalog, services.index, services.embedder, services.cf, k=k,
+                          n_candidates=services.n_candidates, weights=services.weights, lexicon=services.lexicon)
     if listwise:
         reordered = listwise_rerank(services.llm, state.user_messages[-4:], state.profile,
                                     [p.item for p in picks], blend=services.rerank_blend)
@@ -117,7 +127,7 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
     state.turn += 1
     extraction = extract(services.llm, state.profile, state.recent(), clean.text, state.turn, services.titles,
                          latest_year=services.latest_year, timeout_s=services.llm_timeout_s,
-                         last_picks=state.last_picks)
+                         last_picks=state.last_picks, lexicon=services.lexicon)
     state.profile = merge(state.profile, extraction.delta, state.turn)
     state.user_messages.append(clean.text)
     timings = {"extract_s": time.perf_counter() - start}
@@ -148,20 +158,22 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
         return
     state.shown.extend(p.item.id for p in picks)
     state.last_picks = [p.item.id for p in picks]
-    recs = [Recommendation(p, cites=citations(p, state.profile)) for p in picks]
+    # every pick is shown at once with its evidence and the why line built from it (true by construction)
+    evidence = [gather_evidence(p, state.profile, services.catalog, services.cf) for p in picks]
+    writer = services.writer  # None: the why lines are the explanations (--explain evidence)
+    recs = [Recommendation(p, why_line(e), done=writer is None, cites=citations(e), evidence=e)
+            for p, e in zip(picks, evidence)]
     view = TurnView(_intro(state.profile, clean.truncated, len(picks)), tuple(recs), state.profile,
                     timings=timings, problems=problems, intent=extraction.delta.intent, query=query)
     timings["first_visible_s"] = time.perf_counter() - start
-    yield view
-
     explain_start = time.perf_counter()
-    for i, pick in enumerate(picks):
-        text = ""
-        for text in explain_stream(services.writer or services.llm, pick, state.profile, services.catalog,
-                                   timeout_s=services.llm_timeout_s):
-            recs[i] = replace(recs[i], explanation=text)
+    if writer is not None:
+        yield view
+        for i, e in enumerate(evidence):  # a model sentence replaces a why line only once it passes the check
+            prose = write_prose(writer, e, services.catalog, timeout_s=services.llm_timeout_s)
+            recs[i] = replace(recs[i], explanation=prose.text, done=True, explained_by=prose.by,
+                              rejected=prose.rejected)
             yield replace(view, recommendations=tuple(recs))
-        recs[i] = replace(recs[i], done=True)
     timings["explain_s"] = time.perf_counter() - explain_start
     timings["total_s"] = time.perf_counter() - start
     yield replace(view, recommendations=tuple(recs), finished=True, timings=timings)

@@ -14,7 +14,7 @@ from typing import Literal
 from retrieval.constraints import Constraints
 
 Polarity = Literal["like", "dislike"]
-ASPECT_KINDS = ("genre", "theme", "mood", "person", "era", "language", "other")
+ASPECT_KINDS = ("genre", "theme", "mood", "person", "studio", "audience", "era", "language", "other")
 INTENTS = ("new_request", "refine", "feedback", "question", "chitchat")
 
 

@@ -11,6 +11,9 @@ import re
 from typing import Iterator
 
 from chat_app.profile import Delta, Preference
+from retrieval.constraints import AUDIENCES
+from retrieval.lexical import Lexicon
+from retrieval.match import fold
 from retrieval.titles import TitleIndex, normalize
 
 GENRE_WORDS = {
@@ -32,10 +35,45 @@ MOOD_WORDS = {
     "emotional": "emotional", "scary": "scary", "mind-bending": "mind-bending", "mindbending": "mind-bending",
     "thought-provoking": "thought-provoking", "cozy": "cozy", "relaxing": "relaxing", "intense": "intense",
     "violent": "violent", "romantic": "romantic", "quirky": "quirky", "epic": "epic",
+    "hidden gem": "lesser-known", "hidden gems": "lesser-known", "lesser-known": "lesser-known",
+    "lesser known": "lesser-known", "obscure": "lesser-known", "underrated": "lesser-known",
+    "little-known": "lesser-known", "little known": "lesser-known", "under the radar": "lesser-known",
+    "not mainstream": "lesser-known", "off the beaten path": "lesser-known", "overlooked": "lesser-known",
 }
 LANGUAGES = {"english": "en", "french": "fr", "spanish": "es", "german": "de", "italian": "it",
              "japanese": "ja", "korean": "ko", "chinese": "zh", "mandarin": "zh", "cantonese": "cn",
              "hindi": "hi", "russian": "ru", "swedish": "sv", "danish": "da", "portuguese": "pt"}
+# the same languages as adjectives in other languages and scripts ("un film français", "한국 영화")
+NATIVE_LANGUAGES = {
+    "fr": ("français", "française", "francais", "francaise", "francés", "francesa", "französisch", "französische",
+           "französischen", "francese", "法国", "法國", "フランス"),
+    "es": ("español", "española", "espanol", "espagnol", "espagnole", "spanisch", "spanische", "spagnolo",
+           "西班牙", "スペイン"),
+    "de": ("deutsch", "deutsche", "deutschen", "allemand", "allemande", "alemán", "alemana", "tedesco", "德国",
+           "德國", "ドイツ"),
+    "it": ("italiano", "italiana", "italien", "italienne", "italienisch", "italienische", "意大利", "イタリア"),
+    "ja": ("japonais", "japonaise", "japonés", "japonesa", "japanisch", "japanische", "giapponese", "日本", "日語",
+           "日语", "邦画"),
+    "ko": ("coréen", "coréenne", "coreano", "coreana", "koreanisch", "koreanische", "韩国", "韓國", "韓国", "한국"),
+    "zh": ("chinois", "chinoise", "chino", "chinesisch", "chinesische", "cinese", "中国", "中國", "华语",
+           "華語", "国语", "國語"),
+    "hi": ("hindou", "indien", "हिंदी", "印度", "bollywood"),
+    "ru": ("russe", "ruso", "rusa", "russisch", "russische", "russo", "俄罗斯", "ロシア"),
+    "pt": ("portugais", "portugaise", "portugués", "portuguesa", "portugiesisch", "português", "brasileiro"),
+    "sv": ("suédois", "suédoise", "sueco", "schwedisch", "schwedische", "svensk", "svenska"),
+}
+# who a film is for, said in so many words ("for my 6 and 8 year olds", "date night")
+AUDIENCE_SAID = {
+    "family": re.compile(r"\b(for|with) (my|the|our) (kids|children|son|daughter|little ones|family|toddlers?)\b"
+                         r"|\bfamily[- ](movie|film|night|friendly)|\bwhole family\b|\bkid[- ]friendly\b"
+                         r"|\bfor (the )?kids\b|\b\d+\s*(and\s*\d+\s*)?(year|yr)s?[- ]?olds?\b|\btoddlers?\b",
+                         re.IGNORECASE),
+    "date": re.compile(r"\bdate[- ]night\b|\bon a date\b|\bfirst date\b|\bwith my (girlfriend|boyfriend|wife|"
+                       r"husband|partner)\b|\bromantic evening\b", re.IGNORECASE),
+    "adults": re.compile(r"\b(adults? only|grown-?ups only|for (us )?adults|for grown-?ups|not for (the )?kids)\b",
+                         re.IGNORECASE),
+}
+assert set(AUDIENCE_SAID) == set(AUDIENCES)
 NEGATIONS = r"(?:no|not|without|never|nothing|avoid|except|hate|hated|dislike|disliked|don't|dont|do not|" \
             r"didn't|didnt|isn't|no more|none of|skip|anything but|not into|can't stand|cant stand|sick of)"
 _NEG_BEFORE = re.compile(r"\b" + NEGATIONS + r"\b[\w\s,'-]{0,24}$", re.IGNORECASE)
@@ -218,8 +256,50 @@ def asked_about(text: str, titles: TitleIndex, last_picks: list[str] | tuple[str
     return spotted[0] if len(spotted) == 1 else None
 
 
+def language_said(text: str) -> str | None:
+    """The ISO code of a language the message asks films to be in, in English or another language."""
+    lower = text.lower()
+    for name, code in LANGUAGES.items():
+        said = re.search(r"\b(in|only)\s+" + name + r"\b|\b" + name + r"[- ]language\b"
+                         r"|\b" + name + r"\s+(films?|movies?|cinema|classics?|thrillers?|comed(y|ies)|dramas?|"
+                         r"horror|romance|animation|anime|westerns?)\b", lower)
+        if said and not _negated(lower, said.start()):
+            return code
+    for code, names in NATIVE_LANGUAGES.items():
+        for name in names:
+            latin = name[0] < "\u0250"  # Latin script: whole words; other scripts have no word breaks
+            m = re.search(r"\b" + re.escape(name) + r"\b" if latin else re.escape(name), lower)
+            if m and not _negated(lower, m.start()):
+                return code
+    return None
+
+
+def audience_said(text: str) -> str | None:
+    for audience, pattern in AUDIENCE_SAID.items():
+        if m := pattern.search(text):
+            if audience == "family" and _negated(text, m.start()):
+                return "adults"
+            return audience
+    return None
+
+
+def spot_terms(masked: str, lexicon: Lexicon, taken: set[str], turn: int) -> list[Preference]:
+    """Themes, people and studios the catalog knows, written in the message ("zombie", "tom hanks", "Pixar")."""
+    plain = set(GENRE_WORDS) | set(MOOD_WORDS) | set(LANGUAGES)
+    out = []
+    for term, start, end in lexicon.spot(masked):
+        words = fold(masked[start:end]).split()
+        if term.text.lower() in taken or all(w in plain or w.rstrip("s") in plain for w in words):
+            continue
+        kind = "theme" if term.kind in ("theme", "country") else term.kind
+        polarity = "dislike" if _negated(masked, start) else "like"
+        out.append(Preference(kind, term.text, polarity, turn))
+        taken.add(term.text.lower())
+    return out
+
+
 def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 2018,
-                 last_picks: list[str] | tuple[str, ...] = ()) -> Delta:
+                 last_picks: list[str] | tuple[str, ...] = (), lexicon: Lexicon | None = None) -> Delta:
     """Everything this module can read off one message, as a Delta.
 
     `last_picks` are the ids recommended in the previous reply, in order, so "#2" or "the last one" and
@@ -279,14 +359,16 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
             if mood not in seen_moods:
                 seen_moods.add(mood)
                 prefs.append(Preference("mood", mood, "dislike" if _negated(lower, m.start()) else "like", turn))
-    for name, code in LANGUAGES.items():
-        said = re.search(r"\b(in|only)\s+" + name + r"\b|\b" + name + r"[- ]language\b"
-                         r"|\b" + name + r"\s+(films?|movies?|cinema|classics?)\b", lower)
-        if said and not _negated(lower, said.start()):
-            constraints["languages"] = (code,)
+    if code := language_said(masked):
+        constraints["languages"] = (code,)
+    if audience := audience_said(masked):
+        constraints["audience"] = audience
+    if lexicon is not None:  # first, so a name the catalog knows gets the catalog's kind (a studio, a theme)
+        prefs += spot_terms(masked, lexicon, {p.text.lower() for p in prefs}, turn)
+    taken = {p.text.lower() for p in prefs}
     for m in _PERSON.finditer(masked):
         name = m.group(1).strip(" .")
-        if normalize(name) in titles._exact or name.lower() in GENRE_WORDS:
+        if normalize(name) in titles._exact or name.lower() in GENRE_WORDS or name.lower() in taken:
             continue
         polarity = "dislike" if _negated(masked, m.start(1)) else "like"
         prefs.append(Preference("person", name, polarity, turn))

@@ -1,5 +1,6 @@
 """Simpler rankers the app's ranking is measured against: popularity, dense only, collaborative only, and
-an untuned hybrid (reciprocal-rank fusion of the dense and collaborative lists).
+an untuned hybrid (reciprocal-rank fusion of the dense and collaborative lists); and two negative controls
+that ignore what was asked (the most popular items, random items), which the quality tests must tell apart.
 
 Each returns up to k catalog ids for a `Query`, obeying its exclusions and hard constraints exactly as
 `retrieval.recommend` does, and tops its list up with popular items when its own signal runs out (no liked
@@ -8,14 +9,18 @@ item yet, or fewer hits than k), as any deployed recommender would.
 
 from __future__ import annotations
 
+import random
+from typing import Callable
+
 from retrieval.catalog import Catalog
 from retrieval.collaborative import ItemCF
 from retrieval.embeddings import Embedder
-from retrieval.recommend import Query, excluded, fits, popular, signals, top_cf
+from retrieval.recommend import Query, Ranked, excluded, fits, popular, signals, top_cf
 from retrieval.store import ItemIndex
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant (Cormack et al. 2009)
 BASELINES = ("popularity", "dense", "cf", "hybrid")
+CONTROLS = ("popular", "random")
 
 
 def rrf(lists: list[list[str]], k: int = RRF_K) -> list[str]:
@@ -52,3 +57,23 @@ def baseline(name: str, query: Query, catalog: Catalog, index: ItemIndex, embedd
                  if fits(catalog.get(hit.item_id), query, exclude)]
     collaborative = top_cf(sig, query, catalog, n_candidates, exclude)
     return _top_up(rrf([lst for lst in (dense, collaborative) if lst]), query, catalog, k, exclude)
+
+
+def control_ranker(name: str, catalog: Catalog, seed: int = 0) -> Callable[[Query, int], list[Ranked]]:
+    """A ranker that ignores the request but keeps its limits and exclusions: "popular" shows the most-rated
+    items that fit, "random" random ones that fit. The app's quality checks must fail with either."""
+    if name not in CONTROLS:
+        raise ValueError(f"unknown control {name!r}; choose from {', '.join(CONTROLS)}")
+    rng = random.Random(seed)
+
+    def rank(query: Query, k: int) -> list[Ranked]:
+        if name == "popular":
+            ids = popular(query, catalog, k)
+        else:
+            exclude = excluded(query)
+            order = list(catalog.items)
+            rng.shuffle(order)
+            ids = [item.id for item in order if fits(item, query, exclude)][:k]
+        return [Ranked(catalog.get(i), 0.0, 0.0, 0.0, sources=(name,)) for i in ids]
+
+    return rank

@@ -13,6 +13,13 @@ from typing import Any
 from retrieval.catalog import GENRES, Item
 
 YEAR_RANGE = (1870, 2100)
+# who the items are for, as genre rules: "any" of these genres is required, "none" of those may appear
+AUDIENCES = {
+    "family": {"any": ("Children", "Animation"), "none": ("Horror", "Thriller", "War", "Crime", "Film-Noir")},
+    "adults": {"any": (), "none": ("Children",)},
+    "date": {"any": (), "none": ("Children", "Documentary", "War")},
+}
+AUDIENCE_WORDS = {"family": "for the family", "adults": "for grown-ups", "date": "for a date night"}
 RUNTIME_RANGE = (1, 1000)
 
 
@@ -34,6 +41,7 @@ class Constraints:
     genres_required: tuple[str, ...] = ()  # any of these
     genres_excluded: tuple[str, ...] = ()  # none of these
     languages: tuple[str, ...] = ()  # ISO 639-1 codes, any of these
+    audience: str | None = None  # a key of AUDIENCES
 
     def normalized(self) -> "Constraints":
         """Drop values that cannot be right (unknown genres, impossible years) and order ranges."""
@@ -44,8 +52,9 @@ class Constraints:
         genres = {g.lower(): g for g in GENRES}
         pick = lambda values: tuple(sorted({genres[str(v).lower()] for v in values if str(v).lower() in genres}))
         languages = tuple(sorted({str(v).lower() for v in self.languages if str(v).isalpha() and len(str(v)) == 2}))
+        audience = self.audience if isinstance(self.audience, str) and self.audience in AUDIENCES else None
         return Constraints(year_min, year_max, _clamp_int(self.runtime_max, *RUNTIME_RANGE),
-                           pick(self.genres_required), pick(self.genres_excluded), languages)
+                           pick(self.genres_required), pick(self.genres_excluded), languages, audience)
 
     def without(self, name: str) -> "Constraints":
         if name not in {f.name for f in fields(self)}:
@@ -68,6 +77,12 @@ class Constraints:
         clauses += [{"genres": {"$not_contains": g}} for g in self.genres_excluded]
         if self.languages:
             clauses.append({"language": {"$in": list(self.languages)}})
+        if self.audience:
+            rule = AUDIENCES[self.audience]
+            anyof = [{"genres": {"$contains": g}} for g in rule["any"]]
+            if anyof:
+                clauses.append(anyof[0] if len(anyof) == 1 else {"$or": anyof})
+            clauses += [{"genres": {"$not_contains": g}} for g in rule["none"] if g not in self.genres_excluded]
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
@@ -89,6 +104,10 @@ class Constraints:
             out.append(f"excluded genre {', '.join(sorted(set(self.genres_excluded) & set(item.genres)))}")
         if self.languages and item.language not in self.languages:
             out.append(f"language not {', '.join(self.languages)}")
+        if self.audience:
+            rule = AUDIENCES[self.audience]
+            if (rule["any"] and not set(rule["any"]) & set(item.genres)) or set(rule["none"]) & set(item.genres):
+                out.append(f"not {AUDIENCE_WORDS[self.audience]}")
         return out
 
     def describe(self) -> list[str]:
@@ -108,6 +127,8 @@ class Constraints:
             out.append("no " + ", no ".join(self.genres_excluded))
         if self.languages:
             out.append("language: " + ", ".join(self.languages))
+        if self.audience:
+            out.append(AUDIENCE_WORDS[self.audience])
         return out
 
 

@@ -1,14 +1,17 @@
-"""From a composed query to ranked, constraint-checked items: candidates (dense + collaborative) -> rerank.
+"""From a composed query to ranked, constraint-checked items: candidates (dense, lexical, collaborative,
+popular) -> rerank.
 
-`Query` is what the dialogue side hands over: weighted texts and items to move towards and away from, hard
-constraints, terms an item must not mention (a disliked actor), and ids never to return. Every returned id
-is a catalog id that satisfies the constraints; that is checked here, after the filter, not assumed.
+`Query` is what the dialogue side hands over: weighted texts and items to move towards and away from, words
+the items should literally be about (a theme, a person, a studio) and which of them are required, hard
+constraints, words an item must not mention (a disliked actor or theme), and ids never to return. A required
+word narrows the candidates to the items that mention it while at least k of them fit the limits; with
+fewer it is only preferred. Every returned id is a catalog id that satisfies the constraints; that is checked
+here, after the filter, not assumed.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -17,6 +20,8 @@ from retrieval.catalog import Catalog, Item
 from retrieval.collaborative import ItemCF
 from retrieval.constraints import Constraints
 from retrieval.embeddings import Embedder
+from retrieval.lexical import Lexicon
+from retrieval.match import mentions
 from retrieval.rerank import RerankWeights, feature_score, mmr
 from retrieval.store import ItemIndex
 
@@ -33,6 +38,14 @@ class Query:
     avoid_terms: tuple[str, ...] = ()
     exclude: frozenset[str] = frozenset()
     genre_fit: dict[str, float] = field(default_factory=dict)  # soft: + favoured genre, - unwanted genre
+    terms: tuple[tuple[str, float], ...] = ()  # words the items should be about (theme, person, studio), weighted
+    required_terms: tuple[str, ...] = ()  # of those, the ones the newest request insists on
+    prefer_obscure: bool = False  # "hidden gems": popularity counts against an item
+
+    @property
+    def lexical_text(self) -> str:
+        """The words BM25 scores items against: the literal terms and the liked aspects' texts."""
+        return " ".join([t for t, _ in self.terms] + [t for t, _ in self.texts])
 
 
 def genre_fit_score(item: Item, fit: dict[str, float]) -> float:
@@ -49,13 +62,11 @@ class Ranked:
     cf: float
     because: tuple[str, ...] = ()  # ids of liked items this one is closest to
     sources: tuple[str, ...] = field(default=())
+    matched: tuple[str, ...] = ()  # the query's terms this item mentions
 
 
 def mentions_any(item: Item, terms: tuple[str, ...]) -> bool:
-    if not terms:
-        return False
-    text = " ".join((item.title, item.overview, " ".join(item.tags), " ".join(item.keywords))).lower()
-    return any(re.search(r"\b" + re.escape(t.lower()) + r"\b", text) for t in terms if t.strip())
+    return bool(terms) and mentions(item, terms)
 
 
 def _weighted_mean(vectors: list[np.ndarray], weights: list[float]) -> np.ndarray | None:
@@ -149,13 +160,47 @@ def top_cf(sig: Signals, query: Query, catalog: Catalog, n: int, exclude: set[st
     return out
 
 
+def avoided(query: Query, lexicon: Lexicon | None) -> set[str]:
+    """Ids of the items that literally mention a word the person does not want."""
+    if lexicon is None:
+        return set()
+    return set().union(*(lexicon.matching(t) for t in query.avoid_terms if t.strip())) if query.avoid_terms else set()
+
+
+def required_ids(query: Query, catalog: Catalog, lexicon: Lexicon | None, exclude: set[str],
+                 k: int) -> frozenset[str] | None:
+    """The items a request's required words narrow the candidates to: those mentioning all of them when at
+    least k fit, else those mentioning any when at least k fit, else None (the words are only preferred)."""
+    if lexicon is None or not query.required_terms:
+        return None
+    sets = [lexicon.matching(t) for t in query.required_terms]
+    for pool in (frozenset.intersection(*sets), frozenset.union(*sets)):
+        fitting = frozenset(i for i in pool if i not in exclude and fits(catalog.get(i), query, exclude))
+        if len(fitting) >= k:
+            return fitting
+    return None
+
+
 def gather(query: Query, catalog: Catalog, index: ItemIndex, embedder: Embedder, cf: ItemCF | None,
-           n_candidates: int = 50) -> Candidates:
-    """Dense (Chroma), collaborative and popular candidates for a query, all fitting its limits."""
-    exclude = excluded(query)
-    where = query.constraints.where()
+           n_candidates: int = 50, lexicon: Lexicon | None = None, k: int = 5) -> Candidates:
+    """Candidates for a query, all fitting its limits: the items its required words allow, else dense
+    (Chroma), lexical (BM25), collaborative and popular ones."""
+    exclude = excluded(query) | avoided(query, lexicon)
     sig = signals(query, index, embedder, cf)
     sources: dict[str, set[str]] = {}
+    required = required_ids(query, catalog, lexicon, exclude, k)
+    if required is not None:
+        # every allowed item is a candidate; the cap keeps the most similar and the best lexical matches
+        ids = sorted(required)
+        dense = index.similarity(sig.vector, ids) if sig.vector is not None else np.zeros(len(ids))
+        lexical = lexicon.scores(query.lexical_text)[[lexicon.row_of[i] for i in ids]]
+        keep = set(np.argsort(-dense)[: n_candidates * 2]) | set(np.argsort(-lexical)[:n_candidates])
+        cf_scores = np.array([sig.cf_scores.get(i, 0.0) for i in ids])
+        keep |= {int(j) for j in np.argsort(-cf_scores)[:n_candidates] if cf_scores[j] > 0}
+        for j in sorted(keep):
+            sources.setdefault(ids[j], set()).add("required")
+        return Candidates(sources, sig)
+    where = query.constraints.where()
     if sig.vector is not None:
         for hit in index.search(sig.vector, n_candidates, where=where, exclude=frozenset(exclude)):
             sources.setdefault(hit.item_id, set()).add("dense")
@@ -165,16 +210,23 @@ def gather(query: Query, catalog: Catalog, index: ItemIndex, embedder: Embedder,
             where_fit = fit_where if where is None else {"$and": [where, fit_where]}
             for hit in index.search(sig.vector, n_candidates, where=where_fit, exclude=frozenset(exclude)):
                 sources.setdefault(hit.item_id, set()).add("dense")
+    if lexicon is not None and query.lexical_text.strip():
+        for item_id, _ in lexicon.search(query.lexical_text, n_candidates * 4):
+            if len([i for i in sources if "lexical" in sources[i]]) >= n_candidates:
+                break
+            if item_id not in exclude and fits(catalog.get(item_id), query, exclude):
+                sources.setdefault(item_id, set()).add("lexical")
     for item_id in top_cf(sig, query, catalog, n_candidates, exclude):
         sources.setdefault(item_id, set()).add("cf")
-    # the best-known items that fit, overall and in favoured genres
-    for item_id in popular(query, catalog, n_candidates, exclude):
-        sources.setdefault(item_id, set()).add("popular")
-    for genre in (g for g, v in sorted(query.genre_fit.items()) if v > 0):
-        required = query.constraints.genres_required or (genre,)  # an "any of" the person set stays
-        genre_query = replace(query, constraints=replace(query.constraints, genres_required=required))
-        for item_id in popular(genre_query, catalog, n_candidates // 2, exclude):
+    if not query.prefer_obscure:
+        # the best-known items that fit, overall and in favoured genres
+        for item_id in popular(query, catalog, n_candidates, exclude):
             sources.setdefault(item_id, set()).add("popular")
+        for genre in (g for g, v in sorted(query.genre_fit.items()) if v > 0):
+            required_genre = query.constraints.genres_required or (genre,)  # an "any of" the person set stays
+            genre_query = replace(query, constraints=replace(query.constraints, genres_required=required_genre))
+            for item_id in popular(genre_query, catalog, n_candidates // 2, exclude):
+                sources.setdefault(item_id, set()).add("popular")
     sources = {i: s for i, s in sources.items() if fits(catalog.get(i), query, exclude)}
     return Candidates(sources, sig)
 
@@ -191,18 +243,38 @@ class Features:
     quality: np.ndarray
     dislike: np.ndarray
     genre_fit: np.ndarray
+    lexical: np.ndarray  # BM25 against the query's words, scaled to [0, 1] by the best candidate
+    match: np.ndarray  # weighted share of the query's terms the item mentions, in [0, 1]
+    prefer_obscure: bool = False
 
     def score(self, weights: RerankWeights) -> np.ndarray:
-        return feature_score(self.dense, self.cf, self.popularity, self.quality, self.dislike, self.genre_fit,
-                             weights)
+        popularity = -self.popularity if self.prefer_obscure else self.popularity
+        return feature_score(self.dense, self.cf, popularity, self.quality, self.dislike, self.genre_fit,
+                             weights, lexical=self.lexical, match=self.match)
 
 
-def features(cands: Candidates, query: Query, catalog: Catalog, index: ItemIndex) -> Features:
+def term_matches(ids: list[str], query: Query, lexicon: Lexicon | None) -> list[tuple[str, ...]]:
+    """For each id, the query terms it mentions."""
+    if lexicon is None or not query.terms:
+        return [() for _ in ids]
+    sets = [(t, lexicon.matching(t)) for t, _ in query.terms]
+    return [tuple(t for t, members in sets if i in members) for i in ids]
+
+
+def features(cands: Candidates, query: Query, catalog: Catalog, index: ItemIndex,
+             lexicon: Lexicon | None = None) -> Features:
     ids = list(cands.sources)
     items = [catalog.get(i) for i in ids]
     vectors = index.vectors[[index.row_of[i] for i in ids]] if ids else np.zeros((0, index.vectors.shape[1]))
     vector, avoid = cands.signals.vector, cands.signals.avoid_vectors
     dense = vectors @ vector if vector is not None else np.zeros(len(ids), dtype=np.float32)
+    lexical = np.zeros(len(ids))
+    if lexicon is not None and ids and query.lexical_text.strip():
+        lexical = lexicon.scores(query.lexical_text)[[lexicon.row_of[i] for i in ids]].astype(np.float64)
+        lexical = lexical / lexical.max() if lexical.max() > 0 else lexical
+    term_weight = {t: w for t, w in query.terms}
+    total = sum(term_weight.values()) or 1.0
+    match = np.array([sum(term_weight[t] for t in found) / total for found in term_matches(ids, query, lexicon)])
     return Features(
         ids=ids, vectors=vectors, dense=dense,
         cf=np.array([cands.signals.cf_scores.get(i, 0.0) for i in ids]),
@@ -210,29 +282,33 @@ def features(cands: Candidates, query: Query, catalog: Catalog, index: ItemIndex
         quality=np.array([(i.mean_rating - 3.0) / 2.0 if i.mean_rating and i.num_ratings >= 5 else 0.0
                           for i in items]),
         dislike=(vectors @ np.stack(avoid).T).max(axis=1) if avoid and ids else np.zeros(len(ids)),
-        genre_fit=np.array([genre_fit_score(i, query.genre_fit) for i in items]))
+        genre_fit=np.array([genre_fit_score(i, query.genre_fit) for i in items]),
+        lexical=lexical, match=match if ids else np.zeros(0), prefer_obscure=query.prefer_obscure)
 
 
 def score(cands: Candidates, query: Query, catalog: Catalog, index: ItemIndex, *, k: int = 5,
-          weights: RerankWeights = RerankWeights()) -> list[Ranked]:
+          weights: RerankWeights = RerankWeights(), lexicon: Lexicon | None = None) -> list[Ranked]:
     """Rerank candidates by the weighted features, then pick k of them with MMR."""
     if not cands.sources:
         return []
-    f = features(cands, query, catalog, index)
+    f = features(cands, query, catalog, index, lexicon)
     scores = f.score(weights)
     order = mmr(scores, f.vectors, k, weights.diversity)
     liked_vectors = [(i, v) for i, _ in query.items if (v := index.vector(i)) is not None]
+    matched = term_matches([f.ids[j] for j in order], query, lexicon)
     out = []
-    for j in order:
+    for j, found in zip(order, matched):
         because = tuple(i for i, v in sorted(liked_vectors, key=lambda iv: -float(f.vectors[j] @ iv[1]))
                         if float(f.vectors[j] @ v) > 0.35)[:2]
         out.append(Ranked(catalog.get(f.ids[j]), float(scores[j]), float(f.dense[j]), float(f.cf[j]), because,
-                          tuple(sorted(cands.sources[f.ids[j]]))))
+                          tuple(sorted(cands.sources[f.ids[j]])), found))
     return out
 
 
 def recommend(query: Query, catalog: Catalog, index: ItemIndex, embedder: Embedder, cf: ItemCF | None,
-              *, k: int = 5, n_candidates: int = 50, weights: RerankWeights = RerankWeights()) -> list[Ranked]:
-    """The app's ranking: dense + collaborative + popular candidates, reranked by weighted features with MMR."""
-    cands = gather(query, catalog, index, embedder, cf, max(n_candidates, k))
-    return score(cands, query, catalog, index, k=k, weights=weights)
+              *, k: int = 5, n_candidates: int = 50, weights: RerankWeights = RerankWeights(),
+              lexicon: Lexicon | None = None) -> list[Ranked]:
+    """The app's ranking: candidates from every source (or the items the request requires), reranked by
+    weighted features with MMR."""
+    cands = gather(query, catalog, index, embedder, cf, max(n_candidates, k), lexicon, k)
+    return score(cands, query, catalog, index, k=k, weights=weights, lexicon=lexicon)

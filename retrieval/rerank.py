@@ -23,17 +23,25 @@ class RerankWeights:
     quality: float = 0.0
     dislike: float = 0.8
     genre_fit: float = 0.25
+    lexical: float = 0.15  # BM25 against the request's words
+    match: float = 0.3  # mentions the themes, people or studios asked for
     dislike_floor: float = 0.35  # similarity to a dislike below this is not penalised
     diversity: float = 0.1  # MMR: share of the score given to being unlike earlier picks
 
 
 def feature_score(dense: np.ndarray, cf: np.ndarray, popularity: np.ndarray, quality: np.ndarray,
-                  dislike: np.ndarray, genre_fit: np.ndarray, w: RerankWeights = RerankWeights()) -> np.ndarray:
+                  dislike: np.ndarray, genre_fit: np.ndarray, w: RerankWeights = RerankWeights(), *,
+                  lexical: np.ndarray | None = None, match: np.ndarray | None = None) -> np.ndarray:
     """Linear score; `cf` is scaled to [0, 1] by its maximum so its weight means the same for any seeds."""
     cf_max = float(cf.max()) if cf.size and cf.max() > 0 else 1.0
     penalty = np.clip(dislike - w.dislike_floor, 0.0, None)
-    return (w.dense * dense + w.cf * cf / cf_max + w.popularity * popularity + w.quality * quality
-            + w.genre_fit * genre_fit - w.dislike * penalty)
+    score = (w.dense * dense + w.cf * cf / cf_max + w.popularity * popularity + w.quality * quality
+             + w.genre_fit * genre_fit - w.dislike * penalty)
+    if lexical is not None:
+        score = score + w.lexical * lexical
+    if match is not None:
+        score = score + w.match * match
+    return score
 
 
 def mmr(scores: np.ndarray, vectors: np.ndarray, k: int, diversity: float) -> list[int]:

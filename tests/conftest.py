@@ -118,8 +118,10 @@ def fake_services(catalog: Catalog, llm=None, **overrides):
     embedder = HashEmbedder()
     # ephemeral clients share one in-memory store per process: give each index its own collection
     index = ItemIndex(ephemeral_client(), catalog, embedder, name=f"items-{uuid.uuid4().hex[:12]}").open(progress=False)
+    from retrieval.lexical import Lexicon
+
     return Services(catalog=catalog, titles=TitleIndex.from_catalog(catalog), index=index, embedder=embedder,
-                    cf=ItemCF.load(catalog), llm=llm, llm_timeout_s=5, **overrides)
+                    cf=ItemCF.load(catalog), llm=llm, llm_timeout_s=5, lexicon=Lexicon(catalog), **overrides)
 
 
 @pytest.fixture(scope="session")
@@ -179,9 +181,12 @@ def real_services(full_catalog, real_embedder, real_index_dir):
     from retrieval.store import ItemIndex, persistent_client
     from retrieval.titles import TitleIndex
 
+    from retrieval.lexical import Lexicon
+
     index = ItemIndex(persistent_client(real_index_dir), full_catalog, real_embedder).open(progress=False)
     return Services(catalog=full_catalog, titles=TitleIndex.from_catalog(full_catalog), index=index,
-                    embedder=real_embedder, cf=ItemCF.load(full_catalog), llm=None, llm_timeout_s=120)
+                    embedder=real_embedder, cf=ItemCF.load(full_catalog), llm=None, llm_timeout_s=120,
+                    lexicon=Lexicon(full_catalog))
 
 
 def _packaged_llm(name: str):

@@ -27,7 +27,8 @@ def test_compose_query_from_a_profile():
     q = compose_query(p, exclude={"2571"})
     assert [i for i, _ in q.items] == ["79132"] and [t for t, _ in q.texts] == ["a light-hearted movie"]
     assert sum(w for _, w in q.items + q.texts) == pytest.approx(1.0)
-    assert q.avoid_terms == ("Adam Sandler",) and [i for i, _ in q.avoid_items] == ["78499"]
+    # a disliked person or theme is a word the picks must not mention
+    assert q.avoid_terms == ("Adam Sandler", "gore") and [i for i, _ in q.avoid_items] == ["78499"]
     assert [t for t, _ in q.avoid_texts] == ["gore"]
     assert q.exclude == {"2571", "79132", "78499", "1"}  # shown, mentioned (liked and disliked), seen
     assert q.constraints.year_max == 1999

@@ -1,0 +1,147 @@
+"""Lexical signals: BM25 over each item's own words, and the catalog's vocabulary of themes, people and studios.
+
+Dense search finds "something like this"; it does not guarantee that a film asked for as a zombie film is one.
+This module answers the literal questions: which items say "zombie" (in keywords, tags, overview, cast,
+companies…), how well an item's words match a request (BM25, via the `bm25s` library), and which words of a
+message name something the catalog knows (a keyword, a person, a studio, a country) so that the request can
+require it. It knows nothing about dialogue.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from retrieval.catalog import Catalog, Item
+from retrieval.match import FIELDS, _pattern, field_values, fold
+
+# what kind of request word each field's values are, for the vocabulary a message is read against
+VOCAB_FIELDS = {"keywords": "theme", "tags": "theme", "cast": "person", "directors": "person",
+                "writers": "person", "composers": "person", "companies": "studio", "countries": "country"}
+# words that carry no topic of their own in a request or a company name
+GENERIC = frozenset("""
+    movie movies film films flick flicks cinema something anything stuff thing things one ones watch watching
+    watched see seen saw want wanted need needs like liked likes love loved loves enjoy enjoyed good great best
+    bad nice cool awesome fun funny kind sort type tonight today night weekend evening please thanks thank maybe
+    really very much more less lot lots bit little big new old older newer recent classic classics time times
+    show shows series recommend recommendation suggest suggestions give get find looking look idea ideas also
+    still again other another same similar different else favorite favourite year years long short day life
+    man men woman women girl boy people person story stories world family kid kids child children home way
+    pictures picture productions production studios studio entertainment company corporation films inc ltd
+    llc international media group distribution distributors releasing release the and of in on at for with by
+    from to an a is it its this that these those there here what which who whom whose when where why how
+    english american british french original version edition director cast actor actress
+""".split())
+MAX_PHRASE_WORDS = 4
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def tokens(text: str) -> list[str]:
+    """Folded, plural-stripped content words: the unit BM25 scores."""
+    return [_stem(w) for w in fold(text).split() if len(w) > 1 and w not in GENERIC]
+
+
+def lexical_text(item: Item) -> str:
+    return " ".join(v for name in FIELDS for v in field_values(item, name))
+
+
+@dataclass(frozen=True)
+class Term:
+    """A phrase of a message that names something the catalog knows."""
+
+    text: str  # the catalog's own spelling ("Studio Ghibli", "time travel")
+    kind: str  # theme | person | studio | country
+    count: int  # items that mention it
+
+
+class Lexicon:
+    """BM25 over the catalog, literal term matching, and the vocabulary a request is read against."""
+
+    def __init__(self, catalog: Catalog):
+        import bm25s
+
+        self.catalog = catalog
+        self.ids = [item.id for item in catalog]
+        self.row_of = {item_id: i for i, item_id in enumerate(self.ids)}
+        self._folded = [" | ".join(fold(v) for name in FIELDS for v in field_values(item, name)) for item in catalog]
+        corpus = [tokens(lexical_text(item)) or [""] for item in catalog]
+        self.bm25 = bm25s.BM25()
+        self.bm25.index(corpus, show_progress=False)
+        self.vocab = self._vocabulary(catalog)
+
+    @staticmethod
+    def _vocabulary(catalog: Catalog) -> dict[str, tuple[str, str, int]]:
+        """folded phrase -> (catalog spelling, kind, items using it). Studio names also answer to their
+        distinctive words ("Pixar" for "Pixar Animation Studios")."""
+        seen: dict[str, tuple[str, str, set]] = {}
+        for item in catalog:
+            for name, kind in VOCAB_FIELDS.items():
+                for value in field_values(item, name):
+                    words = fold(value).split()
+                    phrases = [" ".join(words)]
+                    if kind == "studio":
+                        phrases += [w for w in words if w not in GENERIC and len(w) > 2]
+                    for phrase in phrases:
+                        if phrase and len(phrase.split()) <= MAX_PHRASE_WORDS:
+                            entry = seen.setdefault(phrase, (value if phrase == " ".join(words) else phrase, kind, set()))
+                            entry[2].add(item.id)
+        return {phrase: (text, kind, len(ids)) for phrase, (text, kind, ids) in seen.items()}
+
+    # ---- literal matching ----
+
+    @lru_cache(maxsize=2048)
+    def matching(self, term: str) -> frozenset[str]:
+        """Ids of the items that mention the term in any descriptive field (see retrieval.match)."""
+        pattern = _pattern(term)
+        if pattern is None:
+            return frozenset()
+        return frozenset(self.ids[i] for i, text in enumerate(self._folded) if pattern.search(text))
+
+    # ---- BM25 ----
+
+    def scores(self, text: str) -> np.ndarray:
+        """BM25 score of every catalog item (in catalog order) for the words of `text`."""
+        words = [w for w in tokens(text) if w in self.bm25.vocab_dict]
+        if not words:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        return np.asarray(self.bm25.get_scores(words), dtype=np.float32)
+
+    def search(self, text: str, n: int) -> list[tuple[str, float]]:
+        scores = self.scores(text)
+        top = np.argsort(-scores)[:n]
+        return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    # ---- reading a message ----
+
+    def spot(self, text: str, max_share: float = 0.05) -> list[tuple[Term, int, int]]:
+        """Phrases of `text` the catalog knows, longest first, as (term, start, end) character spans.
+
+        A single word counts only if it is not generic and names a theme, studio or country used by at most
+        `max_share` of the catalog ("zombie", "pixar"); people need their full name."""
+        spans = [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[^\W_]+(?:['’-][^\W_]+)*", text)]
+        words = [fold(w) for w, _, _ in spans]
+        found, used = [], set()
+        limit = max(3, int(max_share * len(self.ids)))
+        for size in range(MAX_PHRASE_WORDS, 0, -1):
+            for i in range(len(spans) - size + 1):
+                if used & set(range(i, i + size)):
+                    continue
+                phrase = " ".join(words[i : i + size])
+                entry = self.vocab.get(phrase) or self.vocab.get(" ".join(_stem(w) for w in words[i : i + size]))
+                if entry is None:
+                    continue
+                spelling, kind, count = entry
+                if size == 1 and (phrase in GENERIC or _stem(phrase) in GENERIC or len(phrase) < 3
+                                  or kind == "person" or count > limit):
+                    continue
+                if size > 1 and all(w in GENERIC for w in words[i : i + size]):
+                    continue
+                found.append((Term(spelling, kind, count), spans[i][1], spans[i + size - 1][2]))
+                used |= set(range(i, i + size))
+        return sorted(found, key=lambda f: f[1])
