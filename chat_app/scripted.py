@@ -15,28 +15,48 @@ A script is a list of dialogues; each turn has the user's text and optional expe
     liked_pick / disliked_pick / seen_pick: [n]   pick number n of the previous reply is now liked / disliked / seen
     avoid_tags: [tag]            no pick carries the tag
     intent: name                 the turn's understood intent
+    audience: family|adults|date the profile holds that audience limit
     feedback: [[pick number, like|dislike|seen]]   applied after the turn, as the UI buttons would
 
+Relevance, checked against catalog metadata (`retrieval.match`: whole words in title, other titles, keywords,
+tags, overview, tagline, people, companies, countries):
+    match: {terms: [zombie, undead], share: 0.6}   at least that share of the picks mention one of the terms
+    nomatch: [mafia, mob]        no pick mentions any of them
+    genres: {any: [Animation, Children], share: 0.8}   at least that share of the picks has one of the genres
+    no_genres: [Horror]          no pick has any of them
+    language: {any: [fr], share: 0.8}   at least that share of the picks is in one of the languages
+    top100_max: 0.2              at most that share of the picks is among the catalog's 100 most-rated items
+    closer_to: n / farther_from: n   the picks are on average more (less) similar to pick n of the previous
+                                 reply than that reply's other picks were ("more like #2", "not #5")
+    picks: 0                     no picks are expected (impossible limits); notice_contains: [word] the
+                                 reply's text says these words
+
 Every turn also gets the built-in checks: picks are catalog items, every hard constraint holds, nothing the
-user mentioned or was shown before comes back, and each pick has an explanation. The report gives the pass
-rate per assertion type; `constraints` must be 100%.
+user mentioned or was shown before comes back, each pick has a complete explanation, and a turn that is not
+small talk or a question shows picks unless `picks: 0`. The report gives the pass rate per assertion type and
+per dialogue tag, and across all picks: the share among the 100 most-rated items, distinct items, the
+largest share of dialogues one item appears in, and latency. `constraints` must be 100%.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import time
-from collections import defaultdict
-from dataclasses import dataclass, field
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from chat_app.feedback import apply_feedback
 from chat_app.pipeline import Services, run_turn
 from chat_app.session import SessionState
+from retrieval.baselines import CONTROLS, control_ranker
+from retrieval.match import mentions
 
 
 @dataclass
@@ -46,12 +66,37 @@ class Report:
     failures: list = field(default_factory=list)
     turns: int = 0
     seconds: float = 0.0
+    by_tag: dict = field(default_factory=lambda: defaultdict(lambda: [0, 0]))  # tag -> [passed, total]
+    picks: list = field(default_factory=list)  # every shown id, in order
+    dialogue_items: list = field(default_factory=list)  # per dialogue, the set of ids it showed
+    latencies: list = field(default_factory=list)  # (first visible, whole turn) seconds per turn with picks
+    top100: frozenset = frozenset()
+    tags: tuple = ()  # the tags of the dialogue being run
 
     def check(self, kind: str, ok: bool, where: str, detail: str = "") -> None:
         self.total[kind] += 1
         self.passed[kind] += int(bool(ok))
+        if kind not in BUILT_IN:
+            for tag in self.tags:
+                self.by_tag[tag][0] += int(bool(ok))
+                self.by_tag[tag][1] += 1
         if not ok:
             self.failures.append(f"{where} [{kind}] {detail}")
+
+    def stats(self) -> dict:
+        """Across all picks: popularity, variety and latency."""
+        shown = Counter(i for items in self.dialogue_items for i in items)
+        first = [a for a, _ in self.latencies]
+        whole = [b for _, b in self.latencies]
+        return {
+            "picks": len(self.picks),
+            "top100_share": sum(i in self.top100 for i in self.picks) / len(self.picks) if self.picks else 0.0,
+            "distinct": len(set(self.picks)),
+            "max_dialogue_share": (max(shown.values()) / len(self.dialogue_items)) if shown else 0.0,
+            "most_shown": shown.most_common(1)[0][0] if shown else None,
+            "first_visible_p50_s": statistics.median(first) if first else 0.0,
+            "turn_p50_s": statistics.median(whole) if whole else 0.0,
+        }
 
     def rate(self, kind: str | None = None) -> float:
         if kind:
@@ -65,15 +110,28 @@ class Report:
         for kind in sorted(self.total, key=lambda k: (k in BUILT_IN, k)):
             rows.append(f"{kind:14s} {self.passed[kind]:7d} {self.total[kind]:6d} {self.rate(kind):7.1%}")
         rows.append(f"{'expectations':14s} {'':7s} {'':6s} {self.rate():7.1%}  (all but the built-in checks)")
+        if self.by_tag:
+            rows.append(f"\n{'dialogue tag':14s} {'passed':>7s} {'total':>6s} {'rate':>7s}")
+            for tag, (ok, n) in sorted(self.by_tag.items()):
+                rows.append(f"{tag:14s} {ok:7d} {n:6d} {ok / n if n else 1.0:7.1%}")
+        st = self.stats()
+        if st["picks"]:
+            rows.append(f"\npicks {st['picks']}: {st['top100_share']:.1%} among the 100 most-rated items; "
+                        f"{st['distinct']} distinct; the most shown item appears in {st['max_dialogue_share']:.1%} "
+                        f"of dialogues; first picks visible p50 {st['first_visible_p50_s']:.2f} s, whole turn "
+                        f"p50 {st['turn_p50_s']:.2f} s")
         return "\n".join(rows)
 
     def to_json(self) -> dict:
         return {"rate": self.rate(), "turns": self.turns, "seconds": round(self.seconds, 1),
                 "by_type": {k: {"passed": self.passed[k], "total": self.total[k]} for k in self.total},
-                "failures": self.failures}
+                "by_tag": {t: {"passed": ok, "total": n} for t, (ok, n) in self.by_tag.items()},
+                "stats": self.stats(), "failures": self.failures}
 
 
-BUILT_IN = ("catalog", "constraints", "no_repeats", "explained")
+BUILT_IN = ("catalog", "constraints", "no_repeats", "explained", "answered")
+RELEVANCE = ("match", "nomatch", "genres", "no_genres", "language", "top100_max", "closer_to", "farther_from",
+             "picks", "notice_contains")
 
 
 def load_dialogues(path: str | Path) -> list[dict]:
@@ -87,6 +145,66 @@ def _contains(values: list[str], wanted: str) -> bool:
     return any(wanted.lower() in v.lower() for v in values)
 
 
+def _share(picks, test) -> float:
+    return sum(bool(test(i)) for i in picks) / len(picks) if picks else 0.0
+
+
+def _mean_similarity(services: Services, ids: list[str], anchor: str) -> float | None:
+    target = services.index.vector(anchor)
+    vectors = [v for i in ids if i != anchor and (v := services.index.vector(i)) is not None]
+    if target is None or not vectors:
+        return None
+    return float(np.mean(np.stack(vectors) @ target))
+
+
+def complete_explanation(text: str) -> bool:
+    """A whole sentence or more, not cut off mid-word."""
+    text = text.strip()
+    return len(text.split()) >= 3 and text[-1] in ".!?)"
+
+
+def check_relevance(report: Report, services: Services, view, expect: dict, where: str,
+                    previous_picks: list[str]) -> None:
+    picks = [r.ranked.item for r in view.recommendations]
+    labels = [i.label for i in picks]
+    if "match" in expect:
+        terms, share = expect["match"]["terms"], expect["match"].get("share", 1.0)
+        got = _share(picks, lambda i: mentions(i, terms))
+        report.check("match", picks and got >= share, where, f"{got:.0%} of {labels} mention {terms} (< {share:.0%})")
+    if "nomatch" in expect:
+        bad = [i.label for i in picks if mentions(i, expect["nomatch"])]
+        report.check("nomatch", not bad, where, f"{bad} mention {expect['nomatch']}")
+    if "genres" in expect:
+        wanted, share = set(expect["genres"]["any"]), expect["genres"].get("share", 1.0)
+        got = _share(picks, lambda i: wanted & set(i.genres))
+        report.check("genres", picks and got >= share, where, f"{got:.0%} of {labels} in {sorted(wanted)}")
+    if "no_genres" in expect:
+        bad = [i.label for i in picks if set(expect["no_genres"]) & set(i.genres)]
+        report.check("no_genres", not bad, where, f"{bad} have {expect['no_genres']}")
+    if "language" in expect:
+        wanted, share = set(expect["language"]["any"]), expect["language"].get("share", 1.0)
+        got = _share(picks, lambda i: i.language in wanted)
+        report.check("language", picks and got >= share, where, f"{got:.0%} of {labels} in {sorted(wanted)}")
+    if "top100_max" in expect:
+        got = _share(picks, lambda i: i.id in report.top100)
+        report.check("top100_max", picks and got <= expect["top100_max"], where, f"{got:.0%} of {labels} in top 100")
+    for key, closer in (("closer_to", True), ("farther_from", False)):
+        if key in expect:
+            n = expect[key]
+            ok, detail = False, f"no pick {n} in {previous_picks}"
+            if 0 < n <= len(previous_picks):
+                anchor = previous_picks[n - 1]
+                now = _mean_similarity(services, [i.id for i in picks], anchor)
+                before = _mean_similarity(services, previous_picks, anchor)
+                ok = now is not None and before is not None and (now > before if closer else now < before)
+                detail = f"similarity to pick {n}: now {now}, before {before}"
+            report.check(key, ok, where, detail)
+    if "picks" in expect:
+        report.check("picks", len(picks) == expect["picks"], where, f"{len(picks)} picks, expected {expect['picks']}")
+    for word in expect.get("notice_contains", []):
+        report.check("notice_contains", word.lower() in view.notice.lower(), where, f"{word!r} not in {view.notice!r}")
+
+
 def check_turn(report: Report, services: Services, state: SessionState, view, expect: dict,
                shown_before: set[str], where: str, previous_picks: list[str] = ()) -> None:
     catalog, profile = services.catalog, state.profile
@@ -96,7 +214,14 @@ def check_turn(report: Report, services: Services, state: SessionState, view, ex
     report.check("constraints", not broken, where, str(broken))
     again = [i.label for i in picks if i.id in shown_before or i.id in profile.mentioned_ids()]
     report.check("no_repeats", not again, where, str(again))
-    report.check("explained", all(len(r.explanation.strip()) >= 15 for r in view.recommendations), where)
+    cut = [r.ranked.item.label for r in view.recommendations if not complete_explanation(r.explanation)]
+    report.check("explained", not cut, where, f"no complete explanation for {cut}")
+    if "picks" not in expect and view.intent not in ("chitchat", "question"):
+        report.check("answered", bool(picks), where, f"no picks for a {view.intent} turn: {view.notice!r}")
+    check_relevance(report, services, view, expect, where, list(previous_picks))
+    if "audience" in expect:
+        got = profile.constraints.audience
+        report.check("audience", got == expect["audience"], where, f"audience={got}, expected {expect['audience']}")
 
     def texts(prefs) -> list[str]:  # what was said, and the catalog title a typed title was linked to
         return [p.text for p in prefs] + [catalog.get(p.item_id).title for p in prefs if catalog.get(p.item_id or "")]
@@ -144,20 +269,30 @@ def check_turn(report: Report, services: Services, state: SessionState, view, ex
 
 
 def run_dialogues(services: Services, dialogues: list[dict], *, progress=None) -> Report:
-    report = Report()
+    top100 = frozenset(i.id for i in sorted(services.catalog, key=lambda i: -i.num_ratings)[:100])
+    report = Report(top100=top100)
     start = time.perf_counter()
     for d, dialogue in enumerate(dialogues, 1):
         state = SessionState()
+        report.tags = tuple(dialogue.get("tags") or ())
+        shown: set[str] = set()
         for t, turn in enumerate(dialogue["turns"], 1):
             where = f"{dialogue.get('name', d)} / turn {t}"
             shown_before, previous_picks = set(state.shown), list(state.last_picks)
             view = None
+            turn_start = time.perf_counter()
             for view in run_turn(services, state, turn["user"]):
                 pass
+            if view.recommendations:
+                ids = [r.ranked.item.id for r in view.recommendations]
+                report.picks += ids
+                shown |= set(ids)
+                report.latencies.append((view.timings.get("first_visible_s", 0.0), time.perf_counter() - turn_start))
             check_turn(report, services, state, view, turn.get("expect") or {}, shown_before, where, previous_picks)
             report.turns += 1
             for number, action in turn.get("feedback", []):
                 apply_feedback(state, services.catalog, state.last_picks[number - 1], action)
+        report.dialogue_items.append(shown)
         if progress:
             progress(d, len(dialogues), report)
     report.seconds = time.perf_counter() - start
@@ -171,6 +306,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-llm", action="store_true", help="rule-based understanding only")
     parser.add_argument("--index-dir", type=Path, default=None)
     parser.add_argument("--json", type=Path, default=None, help="write the report here too")
+    parser.add_argument("--ranker", choices=("app",) + CONTROLS, default="app",
+                        help="replace the app's ranking with a negative control (the suite must fail with it)")
     args = parser.parse_args(argv)
 
     from chat_app.factory import build_services
@@ -180,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.index_dir:
         overrides["index_dir"] = args.index_dir
     services = build_services(Settings(**overrides), progress=False)
+    if args.ranker != "app":
+        services = replace(services, ranker=control_ranker(args.ranker, services.catalog))
     report = run_dialogues(services, load_dialogues(args.script),
                            progress=lambda d, n, r: print(f"dialogue {d}/{n}: {r.rate():.1%} so far", flush=True))
     print(report.table())
