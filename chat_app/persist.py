@@ -8,6 +8,7 @@ after each turn or feedback) and go through one lock with WAL journaling, so con
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -17,6 +18,8 @@ from pathlib import Path
 from chat_app.profile import Preference, Profile
 from chat_app.session import SessionState
 from retrieval.constraints import Constraints
+
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -52,15 +55,44 @@ def state_to_json(state: SessionState) -> str:
     }, ensure_ascii=False)
 
 
+def _typed(value, kind, what: str):
+    """`value` if it is a `kind` (bool is no int here), else a TypeError naming `what`."""
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
+        raise TypeError(f"{what} is {type(value).__name__}, not {getattr(kind, '__name__', kind)}")
+    return value
+
+
+def _strings(value, what: str) -> list[str]:
+    return [_typed(v, str, f"an entry of {what}") for v in _typed(value, list, what)]
+
+
+def _preference(raw) -> Preference:
+    pref = Preference(**_typed(raw, dict, "a preference"))
+    for name, kind in (("kind", str), ("text", str), ("turn", int), ("item_id", (str, type(None))),
+                       ("weight", (int, float))):
+        _typed(getattr(pref, name), kind, f"a preference's {name}")
+    if pref.polarity not in ("like", "dislike"):
+        raise ValueError(f"a preference's polarity is {pref.polarity!r}")
+    return pref
+
+
 def state_from_json(text: str) -> SessionState:
-    raw = json.loads(text)
-    p = raw["profile"]
+    """The stored session; ValueError, KeyError or TypeError when the text is not one this version wrote."""
+    raw = _typed(json.loads(text), dict, "the state")
+    p = _typed(raw["profile"], dict, "the profile")
     constraints = Constraints(**{k: tuple(v) if isinstance(v, list) else v for k, v in p["constraints"].items()})
-    profile = Profile(tuple(Preference(**pref) for pref in p["preferences"]), constraints.normalized(), p["turn"],
-                      dict(p["constraint_turns"]), frozenset(p["seen"]))
-    return SessionState(session_id=raw["session_id"], profile=profile, turn=raw["turn"],
-                        user_messages=list(raw["user_messages"]), shown=list(raw["shown"]),
-                        last_picks=list(raw["last_picks"]), chat=list(raw["chat"]))
+    profile = Profile(tuple(_preference(pref) for pref in _typed(p["preferences"], list, "preferences")),
+                      constraints.normalized(), _typed(p["turn"], int, "the profile's turn"),
+                      dict(p["constraint_turns"]), frozenset(_strings(p["seen"], "seen")))
+    chat = [_typed(m, dict, "a chat message") for m in _typed(raw["chat"], list, "the chat")]
+    for message in chat:
+        _typed(message["role"], str, "a chat message's role")
+        _typed(message["content"], str, "a chat message's content")
+    return SessionState(session_id=_typed(raw["session_id"], str, "the session id"), profile=profile,
+                        turn=_typed(raw["turn"], int, "the turn"),
+                        user_messages=_strings(raw["user_messages"], "user_messages"),
+                        shown=_strings(raw["shown"], "shown"), last_picks=_strings(raw["last_picks"], "last_picks"),
+                        chat=chat)
 
 
 class SessionStore:
@@ -103,14 +135,23 @@ class SessionStore:
             return None
         try:
             return state_from_json(row[0])
-        except (ValueError, KeyError, TypeError):
-            return None  # a row this version cannot read: start a fresh session rather than fail
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:
+            # a row this version cannot read: start a fresh session rather than fail
+            log.warning("session %s is unreadable, starting afresh: %s: %s", session_id, type(exc).__name__,
+                        str(exc)[:200])
+            return None
 
     def events(self, session_id: str) -> list[tuple[str, dict]]:
         with self._lock:
             rows = self._db.execute("SELECT kind, payload FROM events WHERE session_id = ? ORDER BY at",
                                     (session_id,)).fetchall()
-        return [(kind, json.loads(payload)) for kind, payload in rows]
+        out = []
+        for kind, payload in rows:
+            try:
+                out.append((_typed(kind, str, "the kind"), _typed(json.loads(payload), dict, "the payload")))
+            except (ValueError, TypeError, RecursionError) as exc:
+                log.warning("skipped an unreadable %r event of session %s: %s", kind, session_id, str(exc)[:200])
+        return out
 
     def close(self) -> None:
         with self._lock:
