@@ -1,15 +1,17 @@
 """ReDial dialogue reading and the replay's samples, on small hand-written dialogues with fake models."""
 
 import json
+import math
 
 import pytest
 
 from chat_app.eval.dialogues import DialogueFileError, read_dialogues, select
-from chat_app.eval.replay import APP, replay, with_listwise
+from chat_app.eval.replay import APP, Sample, replay, with_listwise
 from chat_app.eval.report import evaluate, markdown, ranks, write
 from chat_app.listwise import Listwise, listwise_rerank
 from chat_app.profile import Profile
 from conftest import LabelModel, ScriptedChatModel, fake_services
+from retrieval.catalog import Catalog, Item
 
 
 def _dialogue(conversation_id, messages, titles):
@@ -100,6 +102,18 @@ def test_replay_makes_one_sample_per_recommended_mention(dialogue_file, eval_ser
     assert [s.target for s in first] == [toy] and len(first[0].lists["popularity"]) == 50
 
 
+def ranks_by_hand(samples, variant, protocol):
+    """Brute force: each target's 1-based place in its list; under "new" repeats are dropped and earlier
+    mentions are struck out of the list before counting."""
+    out = []
+    for s in samples:
+        if protocol == "new" and s.target in s.context:
+            continue
+        ranked = [i for i in s.lists[variant] if protocol == "all" or i not in s.context][:50]
+        out.append(ranked.index(s.target) + 1 if s.target in ranked else None)
+    return out
+
+
 def test_report_shape_and_protocols(dialogue_file, eval_services, tmp_path):
     samples = [s for d in read_dialogues(dialogue_file) for s in replay(d, eval_services)]
     report = evaluate(samples, eval_services.catalog, ("popularity", "dense", "cf", "hybrid", APP), 0.5,
@@ -107,17 +121,46 @@ def test_report_shape_and_protocols(dialogue_file, eval_services, tmp_path):
     assert report["samples"] == 4 and report["dialogues"] == 2
     assert report["out_of_catalog_rate"] == 0.0 and report["coverage"] == 1.0
     assert report["repeated_share"] == pytest.approx(1 / 4)
-    for metrics in report["variants"].values():
+    for variant, metrics in report["variants"].items():
         assert metrics["all"]["pairs"] == 4 and metrics["new"]["pairs"] == 3  # the repeat is dropped in "new"
-        for value in metrics["all"].values():
-            assert 0.0 <= value <= 4
-    # in "new", movies mentioned earlier never appear in the ranked list
-    new_ranks = ranks(samples, APP, "new")
-    assert len(new_ranks) == 3
+        for protocol in ("all", "new"):
+            by_hand = ranks_by_hand(samples, variant, protocol)
+            assert ranks(samples, variant, protocol) == by_hand, (variant, protocol)
+            n = len(by_hand)
+            for k in (1, 10, 50):
+                hits = sum(r is not None and r <= k for r in by_hand)
+                assert metrics[protocol][f"recall@{k}"] == pytest.approx(hits / n), (variant, protocol, k)
+            assert metrics[protocol]["mrr"] == pytest.approx(sum(1 / r for r in by_hand if r) / n)
+            assert metrics[protocol]["ndcg@10"] == pytest.approx(
+                sum(1 / math.log2(r + 1) for r in by_hand if r and r <= 10) / n)
     paths = write(report, tmp_path / "out")
     assert json.loads(paths["json"].read_text())["samples"] == 4
     assert paths["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "| hybrid+rerank |" in paths["markdown"].read_text() == markdown(report)
+
+
+def test_new_protocol_strikes_earlier_mentions_by_hand():
+    """Four pairs whose lists hold earlier mentions, with every number worked out by hand."""
+    catalog = Catalog.from_items(Item(i, f"Movie {i}") for i in "abcmtxyzq")
+    samples = [
+        Sample("d", 1, "t", ("a", "b"), {APP: ["a", "x", "b", "t", "y"]}),  # all: 4th; new: a, b struck -> 2nd
+        Sample("d", 3, "a", ("a", "b"), {APP: ["a", "t", "x"]}),  # a repeat: 1st in "all", dropped in "new"
+        Sample("e", 1, "z", (), {APP: ["q", "z"]}),  # nothing mentioned before: 2nd either way
+        Sample("e", 3, "m", ("z",), {APP: ["z", "x", "y"]}),  # target missing: a miss either way
+    ]
+    assert ranks(samples, APP, "all") == [4, 1, 2, None]
+    assert ranks(samples, APP, "new") == [2, 2, None]  # "a" and "b" never count in the first pair's list
+    report = evaluate(samples, catalog, (APP,), 0.5, {"model": "fake"})
+    assert report["repeated_share"] == pytest.approx(1 / 4)
+    every, new = report["variants"][APP]["all"], report["variants"][APP]["new"]
+    assert every["pairs"] == 4 and new["pairs"] == 3
+    assert every["recall@1"] == pytest.approx(1 / 4) and every["recall@10"] == pytest.approx(3 / 4)
+    assert every["mrr"] == pytest.approx((1 / 4 + 1 + 1 / 2) / 4)
+    # NDCG of one relevant item at rank r is 1/log2(r + 1): 1/log2(5), 1, 1/log2(3)
+    assert every["ndcg@10"] == pytest.approx((1 / math.log2(5) + 1 + 1 / math.log2(3)) / 4)
+    assert new["recall@1"] == 0.0 and new["recall@10"] == pytest.approx(2 / 3)
+    assert new["mrr"] == pytest.approx((1 / 2 + 1 / 2) / 3)
+    assert new["ndcg@10"] == pytest.approx(2 / math.log2(3) / 3)
 
 
 def test_listwise_reorders_by_label_scores(slice_catalog):
