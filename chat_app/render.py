@@ -99,5 +99,6 @@ def profile_json(profile: Profile) -> dict:
 def recommendations_json(view: TurnView) -> list[dict]:
     return [{"id": r.ranked.item.id, "title": r.ranked.item.title, "year": r.ranked.item.year,
              "genres": list(r.ranked.item.genres), "runtime": r.ranked.item.runtime,
-             "explanation": r.explanation, "cites": list(r.cites), "score": round(r.ranked.score, 4)}
+             "explanation": r.explanation, "cites": list(r.cites), "score": round(r.ranked.score, 4),
+             "explained_by": r.explained_by, "evidence": r.evidence.to_json() if r.evidence else None}
             for r in view.recommendations]

@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     seed: int = Field(0, description="random seed for the LLM")
     llm_rerank: bool = Field(False, description="let the LLM reorder the top 20 candidates (one extra prompt "
                              "per turn; see BENCHMARKS.md for what it gains on ReDial)")
+    explain: str = Field("evidence", description="how picks are explained: 'evidence' (the why line built from "
+                         "each pick's evidence, at once; the default, see BENCHMARKS.md) or 'llm' (the LLM rephrases "
+                         "that evidence in one checked sentence per pick: a second model context, ~1-2 s per pick "
+                         "on 2 CPU cores)")
     rerank_blend: float = Field(0.5, ge=0.0, le=1.0, description="weight of the LLM's order against the "
                                 "retrieval order when --llm-rerank is on")
 
@@ -79,6 +83,13 @@ class Settings(BaseSettings):
     def _engine_known(cls, value: str) -> str:
         if value not in ("auto", "llama.cpp", "transformers"):
             raise ValueError("engine must be auto, llama.cpp or transformers")
+        return value
+
+    @field_validator("explain")
+    @classmethod
+    def _explain_known(cls, value: str) -> str:
+        if value not in ("evidence", "llm"):
+            raise ValueError("explain must be evidence or llm")
         return value
 
     @field_validator("model")

@@ -67,6 +67,29 @@ class ItemCF:
             out.pop(s, None)
         return out
 
+    def _fans(self, col: int) -> np.ndarray:
+        return self._xt.indices[self._xt.indptr[col] : self._xt.indptr[col + 1]]
+
+    def co_liked(self, seed: str, item_id: str) -> tuple[int, int]:
+        """(how many people liked `seed`, how many of them also liked `item_id`): plain counts, for explanations.
+        (0, 0) when the seed has no liked ratings; (n, 0) when the item has none."""
+        a, b = self.col_of.get(seed), self.col_of.get(item_id)
+        if a is None:
+            return 0, 0
+        fans = self._fans(a)
+        if b is None:
+            return len(fans), 0
+        return len(fans), int(np.intersect1d(fans, self._fans(b), assume_unique=True).size)
+
+    @property
+    def n_users(self) -> int:
+        return self._x.shape[0]
+
+    def liked_by(self, item_id: str) -> int:
+        """How many people rated the item 4 or more."""
+        col = self.col_of.get(item_id)
+        return 0 if col is None else len(self._fans(col))
+
     def top(self, seeds: list[str], n: int, weights: list[float] | None = None) -> list[tuple[str, float]]:
         scores = self.scores(seeds, weights)
         return sorted(scores.items(), key=lambda kv: -kv[1])[:n]

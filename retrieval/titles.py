@@ -46,11 +46,24 @@ def split_title(raw: str) -> tuple[str, int | None, str]:
     return uninvert(text), year, aka
 
 
+def _drop_accents(text: str) -> str:
+    """Accents off Latin, Greek and Cyrillic letters ('Amélie' -> 'Amelie'); the marks other scripts spell
+    with (Devanagari vowel signs, Japanese voicing marks: ゴ is not コ) stay."""
+    kept, base_is_alphabet = [], True  # a mark with no letter before it goes, as it always did
+    for ch in unicodedata.normalize("NFKD", text):
+        if unicodedata.combining(ch) and base_is_alphabet:
+            continue
+        if not unicodedata.category(ch).startswith("M"):
+            base_is_alphabet = ch < "\u0530" or "\u1e00" <= ch <= "\u1fff"
+        kept.append(ch)
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
 def normalize(title: str) -> str:
-    """Lower-case, accent-free, punctuation-free, without a leading English article."""
-    text = unicodedata.normalize("NFKD", title)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower().replace("&", " and ")
-    text = re.sub(r"[^\w\s]", " ", text)
+    """Lower-case, accent-free, punctuation-free, without a leading English article; any script."""
+    text = _drop_accents(title).lower().replace("&", " and ")
+    text = "".join(ch if ch.isalnum() or ch.isspace() or ch == "_" or unicodedata.category(ch).startswith("M")
+                   else " " for ch in text)
     text = re.sub(r"\s+", " ", text).strip()
     return _LEADING_ARTICLE.sub("", text)
 
@@ -72,6 +85,7 @@ class TitleEntry:
     key: str
     year: int | None
     popularity: int
+    alternative: bool = False  # an alt_titles key: yields to an item that carries the title as its own
 
 
 class TitleIndex:
@@ -90,10 +104,10 @@ class TitleIndex:
     def from_catalog(cls, catalog, cutoff: float = 88.0) -> "TitleIndex":
         entries = []
         for item in catalog:
-            for name in {item.title, item.aka} - {""}:
-                key = normalize(name)
+            own = {normalize(name) for name in (item.title, item.aka) if name}
+            for key in dict.fromkeys(normalize(name) for name in (item.title, item.aka, *item.alt_titles) if name):
                 if key:
-                    entries.append(TitleEntry(item.id, key, item.year, item.num_ratings + item.mentions))
+                    entries.append(TitleEntry(item.id, key, item.year, item.num_ratings + item.mentions, key not in own))
         return cls(entries, cutoff, {item.id: item.title for item in catalog})
 
     @staticmethod
@@ -102,7 +116,7 @@ class TitleIndex:
             same_year = [e for e in candidates if e.year is not None and abs(e.year - year) <= 1]
             if same_year:
                 candidates = same_year
-        return max(candidates, key=lambda e: e.popularity)
+        return max(candidates, key=lambda e: (not e.alternative, e.popularity))
 
     def label_of(self, item_id: str) -> str:
         """The display title of an indexed item ("" if unknown)."""

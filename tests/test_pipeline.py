@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import pytest
 
+from chat_app.evidence import why_line
 from chat_app.llm.base import ModelError, ModelTimeout
 from chat_app.pipeline import rank, run_turn
 from chat_app.session import SessionState, clean_message
@@ -42,10 +43,15 @@ def test_issue_example_dialogue(services, scripted):
     assert {p.text for p in state.profile.liked()} >= {"Inception", "Interstellar"}  # picture evolves
 
 
-def test_picks_are_visible_before_explanations(services):
+def test_picks_are_visible_with_their_evidence_before_any_model_prose(services):
     views = list(run_turn(services, SessionState(), "I loved The Matrix"))
-    first_with_picks = next(v for v in views if v.recommendations)
-    assert not first_with_picks.finished and all(not r.explanation for r in first_with_picks.recommendations)
+    first = next(v for v in views if v.recommendations)
+    assert not first.finished
+    assert all(r.explanation == why_line(r.evidence) and not r.done for r in first.recommendations)
+    # without a writer (--explain evidence, the default) the first view with picks is the whole reply
+    views = list(run_turn(replace(services, writer=None), SessionState(), "I loved The Matrix"))
+    first = next(v for v in views if v.recommendations)
+    assert first.finished and all(r.done and r.explanation == why_line(r.evidence) for r in first.recommendations)
 
 
 def test_constraints_hold_even_when_hard(services):

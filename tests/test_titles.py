@@ -52,3 +52,27 @@ def test_link_handles_typos_articles_years_and_accents(index, typed, expected):
 @pytest.mark.parametrize("typed", ["Tenet", "Oppenheimer 2023", "", "   ", "u", "a movie about dogs"])
 def test_link_never_invents_an_id(index, typed):
     assert index.link(typed) is None
+
+
+@pytest.mark.parametrize("title, key", [
+    ("卧虎藏龙", "卧虎藏龙"),
+    ("シン・ゴジラ", "シン ゴジラ"),  # the voicing mark stays: ゴ is not コ
+    ("दिलवाले दुल्हनिया ले जायेंगे", "दिलवाले दुल्हनिया ले जायेंगे"),  # vowel signs stay
+    ("Солярис", "солярис"),
+    ("Ἀθῆναι", "αθηναι"),
+    ("Tiếng Việt", "tieng viet"),
+])
+def test_normalize_keeps_non_latin_scripts_readable(title, key):
+    assert normalize(title) == key
+
+
+def test_alt_titles_link_to_their_item():
+    items = [Item("1", "Crouching Tiger, Hidden Dragon", 2000, aka="Wo hu cang long", alt_titles=("卧虎藏龙",)),
+             Item("2", "Spirited Away", 2001, alt_titles=("千と千尋の神隠し",)),
+             Item("3", "The Messenger: The Story of Joan of Arc", 1999, alt_titles=("Joan of Arc",), num_ratings=9),
+             Item("4", "Joan of Arc", 1948, num_ratings=1)]
+    index = TitleIndex.from_catalog(Catalog.from_items(items))
+    assert index.link("卧虎藏龙") == "1" and index.link("wo hu cang long") == "1"
+    assert index.link("千と千尋の神隠し") == "2"
+    assert index.link("Joan of Arc") == "4"  # the film with that title beats the one also known by it
+    assert index.link("Joan of Arc 1999") == "3"

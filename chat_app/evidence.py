@@ -1,0 +1,260 @@
+"""Evidence: why a pick is in the reply, as a typed record computed from the catalog, the ratings and the
+ranking — never from a model's recollection — and the short "why" line a person reads, built from it alone.
+
+A record holds the request words the item's own data answers (with the exact catalog words that matched),
+the liked titles it is closest to and what they share, how the people who liked those titles rated it, the
+limits it keeps, and its facts. Moods count only through the item's genres (`chat_app.compose.MOOD_GENRES`);
+a request's mood is never copied onto an item. Everything here is a pure function of its inputs and takes
+milliseconds per pick. Turning the record into prose with an LLM, and checking that prose, live elsewhere
+(`chat_app.explain`, `chat_app.faithfulness`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+from chat_app.compose import MOOD_GENRES
+from chat_app.profile import Profile
+from chat_app.rules import LANGUAGES, MOOD_WORDS
+from retrieval.catalog import Catalog, Item
+from retrieval.collaborative import ItemCF
+from retrieval.constraints import Constraints
+from retrieval.match import fold, matched_fields, mentions
+from retrieval.recommend import Ranked
+
+PEOPLE_FIELDS = ("directors", "cast", "writers", "composers")
+# what a catalog field says about an item when a request word is found in it, and how a person reads it
+FIELD_KIND = {"keywords": "theme", "tags": "theme", "overview": "theme", "tagline": "theme", "title": "theme",
+              "alt_titles": "theme", "cast": "person", "directors": "person", "writers": "person",
+              "composers": "person", "companies": "studio", "countries": "country"}
+FIELD_LABEL = {"keywords": "keyword", "tags": "viewer tag", "overview": "in the plot summary",
+               "tagline": "in the tagline", "title": "in the title", "alt_titles": "in another title",
+               "cast": "cast", "directors": "director", "writers": "writer", "composers": "composer",
+               "companies": "studio", "countries": "country"}
+MIN_RATERS = 10  # a "people who liked X" share is cited only when at least this many people liked X
+MIN_SHARE = 0.2  # ... and at least this share of them liked the pick too
+MIN_RATINGS = 5  # a mean rating is cited only over at least this many ratings
+LIKED = "4+"  # how the collaborative counts name a liked rating (retrieval.collaborative.LIKED_RATING)
+_DECADE = re.compile(r"^(?:(1[89]|20)?(\d)0)'?s$")
+
+
+@dataclass(frozen=True)
+class Match:
+    """A request word the item's own data answers: what was asked, what kind of thing the item has, where."""
+
+    asked: str  # the ledger's words: "time travel", "Tom Hanks", "funny", "90s"
+    kind: str  # theme, person, studio, country, genre, mood, era, language
+    field: str  # the catalog field: keywords, cast, genres, year, language, ...
+    words: tuple[str, ...]  # the exact catalog values that matched ("Time Travel", "Comedy", "1995")
+
+
+@dataclass(frozen=True)
+class Similar:
+    """A liked title the ranking found this pick closest to, and what the two share in the catalog."""
+
+    item_id: str
+    title: str  # its label, "Heat (1995)"
+    genres: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CoLiked:
+    """Of the `raters` people who rated a liked title 4 or more, `also` rated this pick 4 or more; of everyone
+    in the ratings, `overall_percent` did."""
+
+    item_id: str
+    title: str
+    raters: int
+    also: int
+    overall_percent: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.also / self.raters) if self.raters else 0
+
+
+@dataclass(frozen=True)
+class Evidence:
+    item: Item
+    matches: tuple[Match, ...] = ()
+    similar: tuple[Similar, ...] = ()
+    co_liked: tuple[CoLiked, ...] = ()
+    limits: tuple[str, ...] = ()  # the person's limits this item keeps, as they would say them
+    avoided: tuple[str, ...] = ()  # disliked names the item does not mention
+    sources: tuple[str, ...] = ()  # how the ranking found it: dense, cf, popular, ...
+
+    def facts(self) -> dict:
+        item = self.item
+        rated = item.mean_rating is not None and item.num_ratings >= MIN_RATINGS
+        return {"title": item.title, "year": item.year, "genres": list(item.genres), "runtime": item.runtime,
+                "mean_rating": round(item.mean_rating, 1) if rated else None,
+                "num_ratings": item.num_ratings if rated else None, "directors": list(item.directors[:2])}
+
+    def to_json(self) -> dict:
+        return {"matches": [asdict(m) | {"words": list(m.words)} for m in self.matches],
+                "similar": [{k: list(v) if isinstance(v, tuple) else v for k, v in asdict(s).items()}
+                            for s in self.similar],
+                "co_liked": [asdict(c) | {"percent": c.percent} for c in self.co_liked],
+                "limits": list(self.limits), "avoided": list(self.avoided), "sources": list(self.sources),
+                "facts": self.facts(), "why": why_line(self)}
+
+
+def mood_genres(mood: str, genres: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """The item genres through which it has `mood`: some favoured genre and none the mood rules against."""
+    mood = MOOD_WORDS.get(mood.lower(), mood.lower())  # "lighter" is read as "light-hearted"
+    favoured, against = MOOD_GENRES.get(mood, (set(), set()))
+    if set(genres) & against:
+        return ()
+    return tuple(g for g in genres if g in favoured)
+
+
+def decade(text: str) -> int | None:
+    """'90s' / "1990s" / "'80s" -> the decade's first year; anything else -> None."""
+    m = _DECADE.match(fold(text).replace(" ", ""))
+    if not m:
+        return None
+    century = m.group(1)
+    digit = int(m.group(2))
+    if century is None:
+        return (1900 if digit >= 2 else 2000) + digit * 10
+    return int(century) * 100 + digit * 10
+
+
+def match_request(item: Item, kind: str, text: str) -> Match | None:
+    """How the item's data answers one liked request word, or None when it does not."""
+    if kind == "genre":
+        return Match(text, "genre", "genres", (text,)) if text in item.genres else None
+    if kind == "mood":
+        via = mood_genres(text, item.genres)
+        return Match(text, "mood", "genres", via) if via else None
+    if kind == "era":
+        start = decade(text)
+        ok = start is not None and item.year is not None and start <= item.year <= start + 9
+        return Match(text, "era", "year", (str(item.year),)) if ok else None
+    if kind == "language":
+        code = LANGUAGES.get(text.lower(), text.lower())
+        return Match(text, "language", "language", (item.language,)) if item.language == code else None
+    if kind in ("theme", "person", "studio", "other"):
+        found = [(f, v) for f, v in matched_fields(item, text) if kind != "person" or f in PEOPLE_FIELDS]
+        if not found:
+            return None
+        field = found[0][0]
+        words = tuple(dict.fromkeys(text if v in ("overview", "tagline") else v for f, v in found if f == field))
+        return Match(text, FIELD_KIND.get(field, "theme"), field, words[:3])
+    return None  # audience is a limit; other kinds have no catalog field to check
+
+
+def shared(item: Item, liked: Item) -> Similar:
+    def common(a, b):
+        other = {fold(x) for x in b}
+        return tuple(x for x in dict.fromkeys(a) if fold(x) in other)
+
+    return Similar(liked.id, liked.label, common(item.genres, liked.genres), common(item.keywords, liked.keywords)[:3],
+                   common(item.tags, liked.tags)[:3], common(item.people, liked.people)[:3])
+
+
+def kept_limits(item: Item, constraints: Constraints) -> tuple[str, ...]:
+    """The person's limits, each said only if the item keeps it (the ranking enforces them; this re-checks)."""
+    out = []
+    for names in (("year_min", "year_max"), ("runtime_max",), ("genres_required",), ("genres_excluded",),
+                  ("languages",), ("audience",)):
+        values = {n: v for n in names if (v := getattr(constraints, n, None)) not in (None, ())}
+        if values and (one := Constraints(**values)).satisfies(item):
+            out += one.describe()
+    return tuple(out)
+
+
+def gather_evidence(ranked: Ranked, profile: Profile, catalog: Catalog, cf: ItemCF | None) -> Evidence:
+    """The evidence record for one pick, from the ledger, the ranking's own trace and the ratings."""
+    item = ranked.item
+    matches = []
+    for pref in profile.liked():
+        if pref.kind != "item" and (m := match_request(item, pref.kind, pref.text)):
+            matches.append(m)
+    similar = tuple(shared(item, liked) for i in ranked.because if (liked := catalog.get(i)))
+    co_liked = []
+    if cf is not None:
+        for pref in reversed(profile.liked("item")):
+            seed = catalog.get(pref.item_id) if pref.item_id else None
+            if seed is None:
+                continue
+            raters, also = cf.co_liked(seed.id, item.id)
+            overall = cf.liked_by(item.id) / max(cf.n_users, 1)
+            # cited only when the seed's fans like the pick more often than people in general do
+            if raters >= MIN_RATERS and also / raters >= max(MIN_SHARE, overall):
+                co_liked.append(CoLiked(seed.id, seed.label, raters, also, round(100 * overall)))
+    co_liked.sort(key=lambda c: -c.also / c.raters)
+    avoided = tuple(p.text for p in profile.disliked() if p.kind in ("person", "studio")
+                    and not mentions(item, [p.text]))
+    return Evidence(item, tuple(matches), similar, tuple(co_liked[:2]), kept_limits(item, profile.constraints),
+                    avoided, tuple(ranked.sources))
+
+
+def _quote(words: tuple[str, ...]) -> str:
+    return ", ".join(f"“{w}”" for w in words)
+
+
+def match_phrase(m: Match) -> str:
+    if m.kind == "mood":
+        return f"{m.asked} (genre: {', '.join(m.words[:2])})"
+    if m.kind == "genre":
+        return m.asked
+    if m.kind == "era":
+        return f"the {m.asked} ({m.words[0]})"
+    if m.kind == "language":
+        return f"{m.asked} (language)"
+    label = FIELD_LABEL.get(m.field, m.field)
+    if m.field in ("overview", "tagline", "title", "alt_titles"):
+        return f"{m.asked} ({label})"
+    if len(m.words) == 1 and fold(m.words[0]) == fold(m.asked):
+        return f"{m.words[0]} ({label})"
+    return f"{m.asked} ({label} {_quote(m.words)})"
+
+
+def similar_phrase(s: Similar) -> str:
+    parts = []
+    if s.genres:
+        parts.append("both " + ", ".join(s.genres))
+    if s.people:
+        parts.append("both with " + ", ".join(s.people))
+    words = tuple(dict.fromkeys(s.keywords + s.tags))[:3]
+    if words:
+        parts.append("both about " + _quote(words))
+    return f"Like {s.title}: " + "; ".join(parts) if parts else f"Described much like {s.title}"
+
+
+def why_line(evidence: Evidence) -> str:
+    """The short readable reason shown with the pick; every word comes from the evidence record."""
+    sentences = []
+    if evidence.matches:
+        sentences.append("Matches your request: " + ", ".join(match_phrase(m) for m in evidence.matches[:3]))
+    if evidence.similar:
+        sentences.append(similar_phrase(evidence.similar[0]))
+    if evidence.co_liked:
+        c = evidence.co_liked[0]
+        sentences.append(f"{c.percent}% of the {c.raters} people who rated {c.title} {LIKED} rated it {LIKED} too "
+                         f"({c.overall_percent}% of all raters did)")
+    if not sentences:
+        if "dense" in evidence.sources or "lexical" in evidence.sources:
+            sentences.append("Its description is close to what you wrote")
+        elif "popular" in evidence.sources:
+            sentences.append("One of the most-rated movies that fit what you asked")
+    facts = evidence.facts()
+    if facts["mean_rating"] is not None:
+        sentences.append(f"MovieLens: {facts['mean_rating']:.1f}/5 from {facts['num_ratings']} ratings")
+    return ". ".join(sentences) + "." if sentences else f"{evidence.item.label} fits what you asked."
+
+
+def citations(evidence: Evidence) -> tuple[str, ...]:
+    """The ledger entries this pick relies on, as the person would say them; only what the evidence shows."""
+    out = [f"you wanted {m.asked}" for m in evidence.matches]
+    liked = dict.fromkeys([s.title for s in evidence.similar] + [c.title for c in evidence.co_liked])
+    out += [f"you liked {title}" for title in liked]
+    if evidence.limits:
+        out.append(f"kept to {'; '.join(evidence.limits)} as you asked")
+    out += [f"no {name}" for name in evidence.avoided]
+    return tuple(out)
