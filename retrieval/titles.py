@@ -105,9 +105,10 @@ class TitleIndex:
         entries = []
         for item in catalog:
             own = {normalize(name) for name in (item.title, item.aka) if name}
+            popularity = item.num_ratings + item.mentions
             for key in dict.fromkeys(normalize(name) for name in (item.title, item.aka, *item.alt_titles) if name):
                 if key:
-                    entries.append(TitleEntry(item.id, key, item.year, item.num_ratings + item.mentions, key not in own))
+                    entries.append(TitleEntry(item.id, key, item.year, popularity, alternative=key not in own))
         return cls(entries, cutoff, {item.id: item.title for item in catalog})
 
     @staticmethod
