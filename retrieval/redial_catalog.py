@@ -1,7 +1,10 @@
-"""Build the ReDial evaluation catalog: the 6,924 movies of ReDial, enriched from MovieLens and TMDB-5000.
+"""Build the ReDial evaluation catalog: the 6,924 movies of ReDial, enriched from MovieLens, TMDB-5000, DBpedia
+and Netflix.
 
 ReDial names its movies "Title (Year)" with its own ids; `derived_redial_movie_join.csv` links them to
-MovieLens (genres, user tags, ratings) and TMDB-5000 (overview, tagline, keywords, runtime, language).
+MovieLens (genres, user tags, ratings) and TMDB-5000 (overview, tagline, keywords, runtime, language,
+companies, countries, original title); DBpedia is keyed by ReDial id (cast, crew, distributors, countries),
+Netflix is matched on title and year (directors, cast, countries), as for the shipped catalog.
 Items keep their ReDial id, so a dialogue's `@<id>` mentions are catalog ids. Popularity is the number of
 ReDial mentions *outside* the dialogue files passed as `holdout` (nbMentions counts all of ReDial), so an
 evaluation on a split never sees its own targets' counts. Ratings for the collaborative model are written
@@ -16,13 +19,12 @@ import argparse
 import gzip
 import json
 import re
-import zipfile
 from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 
-from retrieval.build_catalog import _top_tags, tmdb_fields
+from retrieval.build_catalog import all_tags, load_credits, movie_fields, read_tmdb
 from retrieval.catalog import GENRES, Item, save_catalog
 from retrieval.titles import split_title
 
@@ -45,16 +47,18 @@ def _int(value) -> int | None:
     return int(value) if pd.notna(value) else None
 
 
-def build_items(data_dir: Path, holdout: list[Path] = ()) -> tuple[list[Item], pd.DataFrame]:
+def build_items(data_dir: Path, holdout: list[Path] = (), skipped: Counter | None = None
+                ) -> tuple[list[Item], pd.DataFrame]:
+    skipped = Counter() if skipped is None else skipped
     redial, ml = data_dir / "redial", data_dir / "movielens-latest-small"
     movies = pd.read_csv(redial / "movies_with_mentions.csv")
     join = pd.read_csv(redial / "derived_redial_movie_join.csv").set_index("redial_movieId")
     ml_movies = pd.read_csv(ml / "movies.csv").set_index("movieId")
     ratings = pd.read_csv(ml / "ratings.csv")
-    tags = _top_tags(pd.read_csv(ml / "tags.csv"))
+    tags = all_tags(pd.read_csv(ml / "tags.csv"))
     stats = ratings.groupby("movieId").rating.agg(["count", "mean"])
-    with zipfile.ZipFile(data_dir / "tmdb-5000" / "tmdb_5000_movies.csv.zip") as zf:
-        tmdb = pd.read_csv(zf.open("tmdb_5000_movies.csv")).set_index("id")
+    tmdb = read_tmdb(data_dir, skipped)
+    films, netflix = load_credits(data_dir, tmdb, skipped)
     held_out = mention_counts(list(holdout))
 
     items = []
@@ -63,6 +67,10 @@ def build_items(data_dir: Path, holdout: list[Path] = ()) -> tuple[list[Item], p
         link = join.loc[redial_id] if redial_id in join.index else None
         ml_id = _int(link.ml_movieId) if link is not None else None
         tmdb_id = _int(link.tmdb5000_id) if link is not None else None
+        tmdb_row = tmdb.loc[tmdb_id] if tmdb_id in tmdb.index else None
+        if not title:  # a few ReDial names are only a year; TMDB knows the title
+            row_title = tmdb_row.title if tmdb_row is not None else ""
+            title = str(row_title).strip() if isinstance(row_title, str) else f"Untitled ReDial movie {redial_id}"
         genres: list[str] = []
         extra: dict = {}
         if ml_id is not None and ml_id in ml_movies.index:
@@ -70,14 +78,11 @@ def build_items(data_dir: Path, holdout: list[Path] = ()) -> tuple[list[Item], p
             count, mean = stats.loc[ml_id] if ml_id in stats.index else (0, None)
             extra.update(num_ratings=int(count), mean_rating=round(float(mean), 2) if mean is not None else None,
                          tags=tuple(tags.get(ml_id, ())))
-        if tmdb_id in tmdb.index:
-            tmdb_genres, tmdb_extra = tmdb_fields(tmdb.loc[tmdb_id])
-            genres += tmdb_genres
-            extra.update(tmdb_extra)
-        if not title:  # a few ReDial names are only a year; TMDB knows the title
-            row_title = tmdb.loc[tmdb_id].title if tmdb_id in tmdb.index else ""
-            title = str(row_title).strip() if isinstance(row_title, str) else f"Untitled ReDial movie {redial_id}"
-        items.append(Item(id=str(redial_id), title=title, year=year, aka=aka, genres=tuple(dict.fromkeys(genres)),
+        more_genres, fields = movie_fields(title, aka, year, tmdb_row, [films.get(str(redial_id))], netflix, skipped,
+                                           original_title=bool(aka))
+        extra.update(fields)
+        items.append(Item(id=str(redial_id), title=title, year=year, aka=aka,
+                          genres=tuple(dict.fromkeys(genres + more_genres)),
                           mentions=max(int(mentions) - held_out[str(redial_id)], 0), ml_id=ml_id,
                           tmdb_id=tmdb_id, **extra))
     return items, ratings[["userId", "movieId", "rating"]]
