@@ -204,3 +204,119 @@ def small_llm():
 @pytest.fixture(scope="session")
 def default_llm():
     return _packaged_llm("default")
+
+
+# ---- what a shown explanation must be: whole, grounded, about this pick ----
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
+_CUT_NAME = re.compile(r"(?:^|[\s(])(?:(?:[A-Z]\.){1,3}|Mr\.|Mrs\.|Ms\.|Dr\.|St\.|Jr\.|Sr\.|vs\.)$")
+_CONNECTING = {"the", "a", "an", "of", "and", "in", "on", "to", "with", "for", "at", "from", "by", "or", "vs"}
+# words any explanation may use that say nothing about a particular movie or request
+_FILLER = frozenset("""
+    about also because been best both close does each even every fits from give given great have here into just
+    keeps kept like liked likes love loved match matches more most movie movies much only other over ratings
+    rated really request requested same should similar some something story than that their them then there
+    these they this those very want wanted wants well what when where which while will with would your you're
+    asked asking enjoy enjoyed fine film films good pick picks rate description wrote fit people watch watching
+""".split())
+_TITLE_KEYS: dict[str, tuple[dict[str, set[str]], int]] = {}
+
+
+def _title_keys(catalog: Catalog) -> tuple[dict[str, set[str]], int]:
+    """Normalized title (and other title) -> item ids, and the longest title in words; once per catalog."""
+    from retrieval.titles import normalize
+
+    if catalog.fingerprint not in _TITLE_KEYS:
+        keys: dict[str, set[str]] = {}
+        for item in catalog:
+            for name in {item.title, item.aka} - {""}:
+                if normalize(name):
+                    keys.setdefault(normalize(name), set()).add(item.id)
+        _TITLE_KEYS[catalog.fingerprint] = (keys, max(len(k.split()) for k in keys))
+    return _TITLE_KEYS[catalog.fingerprint]
+
+
+def _capitalized(word: str) -> bool:
+    return word[:1].isupper() or word[:1].isdigit()
+
+
+def named_titles(text: str, catalog: Catalog) -> list[tuple[str, set[str]]]:
+    """Catalog titles the text names as titles: (the words, the ids they can mean), longest match first.
+
+    A span counts when it reads as a title in prose: its first and last words (and the word after a leading
+    article) are capitalized. A one-word title counts only inside a sentence and not as part of a longer
+    name ("Ray Liotta" is not the film "Ray"), so ordinary capitalized words are not read as titles."""
+    from retrieval.titles import normalize
+
+    keys, longest = _title_keys(catalog)
+    words = list(_WORD.finditer(text))
+    found, i = [], 0
+    while i < len(words):
+        for n in range(min(longest, len(words) - i), 0, -1):
+            span = [w.group() for w in words[i : i + n]]
+            key = normalize(text[words[i].start() : words[i + n - 1].end()])
+            if key not in keys or not (_capitalized(span[0]) and _capitalized(span[-1])):
+                continue
+            if span[0].lower() in _CONNECTING and n > 1 and not _capitalized(span[1]):
+                continue
+            if n == 1:
+                before = text[: words[i].start()].rstrip()
+                at_start = not before or before[-1] in ".!?:\"“"
+                next_cap = i + 1 < len(words) and _capitalized(words[i + 1].group()) and \
+                    not text[words[i].end() : words[i + 1].start()].strip()
+                prev_cap = i > 0 and _capitalized(words[i - 1].group()) and \
+                    not text[words[i - 1].end() : words[i].start()].strip()
+                if at_start or next_cap or prev_cap:
+                    continue
+            found.append((" ".join(span), keys[key]))
+            i += n - 1
+            break
+        i += 1
+    return found
+
+
+def _stems(text: str) -> set[str]:
+    words = {w.lower() for w in _WORD.findall(text) if len(w) >= 4 and not w.isdigit()}
+    return {w[:5] for w in words - _FILLER}
+
+
+def explanation_problems(text: str, item, catalog: Catalog, user_texts) -> list[str]:
+    """What is wrong with an explanation shown for `item`; [] when nothing is.
+
+    `user_texts` is what the person brought into the conversation: their messages and the titles they
+    reacted to. Flags an empty text; a text cut off (mid-word, mid-sentence, after an initial: "by J.R.R.");
+    a catalog title that is neither the pick nor anything the person wrote nor in the pick's own record;
+    and a generic text that names nothing of this pick (beyond its title and genres) or of the request."""
+    from retrieval.titles import normalize
+
+    text = (text or "").strip()
+    if not text:
+        return ["empty"]
+    problems = []
+    if text.endswith(("…", "...")):
+        problems.append(f"cut off with an ellipsis: {text[-40:]!r}")
+    elif not _SENTENCE_END.search(text):
+        problems.append(f"does not end a sentence (cut mid-word?): {text[-40:]!r}")
+    elif _CUT_NAME.search(text):
+        problems.append(f"cut after an initial or title: {text[-40:]!r}")
+    user_texts = [t for t in user_texts if t]
+    grounded = f" {normalize(' '.join([*user_texts, item.document(), item.aka]))} "
+    for words, ids in named_titles(text, catalog):
+        if item.id not in ids and f" {normalize(words)} " not in grounded:
+            problems.append(f"names {words!r}, which is neither the pick nor anything the person said")
+    own = _stems(item.document()) - _stems(f"{item.title} {item.aka} {' '.join(item.genres)}")
+    if not _stems(text) & (own | _stems(" ".join(user_texts))):
+        problems.append(f"generic: nothing in it comes from the pick's record or the request: {text!r}")
+    return problems
+
+
+def said_by(state) -> list[str]:
+    """What the person brought into a conversation: their messages and every entry of the ledger."""
+    return [*state.user_messages, *(p.text for p in state.profile.preferences)]
+
+
+def unexplained(view, catalog: Catalog, state) -> list[str]:
+    """Every problem of every explanation in a finished turn's view, labelled with its pick."""
+    return [f"{r.ranked.item.label}: {problem}" for r in view.recommendations
+            for problem in explanation_problems(r.explanation, r.ranked.item, catalog, said_by(state))]
