@@ -1,4 +1,4 @@
-"""The catalog builds' readers on tiny hand-written inputs: names, mojibake, matching, caps, malformed rows."""
+"""The catalog builds' readers on tiny hand-written inputs, and what the shipped catalog says about known movies."""
 
 import json
 from collections import Counter
@@ -6,11 +6,13 @@ from collections import Counter
 import pandas as pd
 import pytest
 
-from retrieval.build_catalog import all_tags, coverage, tmdb_fields
-from retrieval.catalog import Item
+from conftest import SHARED_DATA
+from retrieval.build_catalog import all_tags, build_items, coverage, tmdb_fields
+from retrieval.catalog import Catalog, Item
 from retrieval.sources import (CAPS, DBpediaFilm, clean_text, dbpedia_fields, dedupe, entity_name,
                                language_code, language_from_countries, load_dbpedia, load_netflix, merge_fields,
                                other_titles, repair_mojibake, uri_year)
+from retrieval.titles import TitleIndex
 
 RESOURCE = "<http://dbpedia.org/resource/{}>"
 
@@ -207,3 +209,38 @@ def test_all_tags_keeps_every_distinct_tag_but_the_bookkeeping_ones():
 def test_coverage_counts_items_and_values():
     report = coverage([Item("1", "A", cast=("x", "y")), Item("2", "B")])
     assert ["cast", "1", "50.0%", "2"] in [line.split() for line in report.splitlines()]
+
+
+# What the shipped catalog says about movies everyone knows. The data decides what can be asked: DBpedia's
+# ReDial graph has no starring edges for Toy Story or Forrest Gump, so Tom Hanks is checked on other films.
+@pytest.mark.parametrize("title, year, field, value", [
+    ("Cast Away", 2000, "cast", "Tom Hanks"),
+    ("Saving Private Ryan", 1998, "cast", "Tom Hanks"),
+    ("Heat", 1995, "cast", "Val Kilmer"),
+    ("Heat", 1995, "directors", "Michael Mann"),
+    ("Spirited Away", 2001, "companies", "Studio Ghibli"),
+    ("Princess Mononoke", 1997, "directors", "Hayao Miyazaki"),
+    ("Crouching Tiger, Hidden Dragon", 2000, "alt_titles", "卧虎藏龙"),
+    ("Crouching Tiger, Hidden Dragon", 2000, "countries", "Taiwan"),
+    ("Toy Story", 1995, "companies", "Pixar Animation Studios"),
+    ("Toy Story", 1995, "composers", "Randy Newman"),
+    ("Amelie", 2001, "cast", "Audrey Tautou"),
+])
+def test_shipped_catalog_knows(full_catalog, title, year, field, value):
+    item = next(i for i in full_catalog if i.title == title and i.year == year)
+    assert value in getattr(item, field)
+
+
+def test_shipped_catalog_links_original_titles(full_catalog):
+    index = TitleIndex.from_catalog(full_catalog)
+    assert full_catalog.get(index.link("卧虎藏龙")).title == "Crouching Tiger, Hidden Dragon"
+    assert full_catalog.get(index.link("千と千尋の神隠し")).title == "Spirited Away"
+
+
+@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="needs the raw datasets in ../shared/data")
+def test_the_build_reproduces_the_shipped_catalog(full_catalog):
+    skipped = Counter()
+    items, _ = build_items(SHARED_DATA, skipped)
+    assert Catalog.from_items(items).fingerprint == Catalog.from_items(full_catalog.items).fingerprint, \
+        "retrieval/data/catalog.jsonl.gz is stale: rebuild it with `python -m retrieval.build_catalog`"
+    assert skipped["netflix: repeated header row"] == 2
