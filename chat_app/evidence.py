@@ -241,12 +241,17 @@ def why_line(evidence: Evidence) -> str:
     if not sentences:
         if "dense" in evidence.sources or "lexical" in evidence.sources:
             sentences.append("Its description is close to what you wrote")
+        elif "cf" in evidence.sources:
+            sentences.append("People who rated the titles you named 4+ often rated it 4+ too")
         elif "popular" in evidence.sources:
             sentences.append("One of the most-rated movies that fit what you asked")
     facts = evidence.facts()
     if facts["mean_rating"] is not None:
         sentences.append(f"MovieLens: {facts['mean_rating']:.1f}/5 from {facts['num_ratings']} ratings")
-    return ". ".join(sentences) + "." if sentences else f"{evidence.item.label} fits what you asked."
+    if not sentences:  # nothing but the item itself: say what it is
+        item = evidence.item
+        sentences.append(f"{item.label}: " + (", ".join(item.genres) or "a movie") + " that keeps to your limits")
+    return ". ".join(sentences) + "."
 
 
 def citations(evidence: Evidence) -> tuple[str, ...]:

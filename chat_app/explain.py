@@ -3,8 +3,9 @@
 The prompt holds the evidence record alone (its why line and the item's facts) — not the request, not the
 catalog text — so the model has nothing else to draw on. Its answer is never streamed to the person: it is
 cut to its first complete sentence, checked by `chat_app.faithfulness.unsupported_claims`, and shown only
-when it names no title, person, genre, mood or number the evidence does not hold. Otherwise, or when the
-model fails, the evidence's own why line stays. Building the evidence lives in `chat_app.evidence`.
+when it carries something of the evidence (a title, a matched word, a genre, a number) and names no title,
+person, genre, mood or number the evidence does not hold. Otherwise, or when the model fails, the
+evidence's own why line stays. Building the evidence lives in `chat_app.evidence`.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from chat_app.faithfulness import unsupported_claims
 from chat_app.llm.base import ChatModel, ModelError, complete
 from prompts import load_prompt
 from retrieval.catalog import Catalog
+from retrieval.match import fold
 
 log = logging.getLogger(__name__)
+_PLAIN = frozenset("the and for with from that this its you your who all too did".split())
 MAX_SENTENCE_CHARS = 240
 # a period after one of these does not end a sentence: "J.R.R. Tolkien", "Mr. Smith", "vs. the world"
 _NOT_AN_END = re.compile(r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|vs|No|Vol|Pt|Ft|Mt|etc|e\.g|i\.e))\.$")
@@ -43,6 +46,19 @@ def first_sentence(text: str) -> str:
         if not _NOT_AN_END.search(candidate):
             return candidate if len(candidate) <= MAX_SENTENCE_CHARS else ""
     return ""
+
+
+def evidence_words(evidence: Evidence) -> set[str]:
+    """The folded words that carry the record's content: titles, matched and shared words, genres, numbers."""
+    texts = [*evidence.item.genres, *(m.asked for m in evidence.matches), *(w for m in evidence.matches for w in m.words)]
+    for s in evidence.similar:
+        texts += [s.title, *s.genres, *s.keywords, *s.tags, *s.people]
+    for c in evidence.co_liked:
+        texts += [c.title, f"{c.percent}%"]
+    facts = evidence.facts()
+    if facts["mean_rating"] is not None:
+        texts.append(f"{facts['mean_rating']:.1f}")
+    return {w for t in texts for w in fold(t).split() if len(w) > 2 or w.isdigit()} - _PLAIN
 
 
 def evidence_prompt(evidence: Evidence) -> str:
@@ -73,6 +89,8 @@ def write_prose(llm: ChatModel | None, evidence: Evidence, catalog: Catalog, *, 
     if len(sentence) < 15:
         return Prose(fallback, "evidence", ("no complete sentence",))
     claims = unsupported_claims(sentence, evidence, catalog)
+    if not set(fold(sentence).split()) & evidence_words(evidence):
+        claims.append("says nothing from the evidence")
     if claims:
         log.info("prose for %s rejected: %s", evidence.item.id, "; ".join(claims))
         return Prose(fallback, "evidence", tuple(claims))

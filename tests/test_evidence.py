@@ -113,7 +113,8 @@ def test_a_pick_with_no_match_says_only_how_it_was_found_and_its_facts():
     assert why_line(evidence) == "Its description is close to what you wrote. MovieLens: 4.0/5 from 203 ratings."
     assert citations(evidence) == ()
     few = gather_evidence(Ranked(LOOPER, 1.0, 0.5, 0.0), profile(), CATALOG, None)
-    assert few.facts()["mean_rating"] is None and why_line(few) == "Looper (2012) fits what you asked."
+    assert few.facts()["mean_rating"] is None
+    assert why_line(few) == "Looper (2012): Action, Crime, Sci-Fi that keeps to your limits."
 
 
 def test_disliked_people_are_cited_only_when_absent():

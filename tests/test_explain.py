@@ -56,6 +56,11 @@ def test_only_whole_sentences_are_kept(answer, expected):
     assert first_sentence(answer) == expected
 
 
+def test_a_sentence_that_says_nothing_from_the_evidence_is_not_shown():
+    prose = write_prose(ScriptedChatModel(["A fine pick for you, and we think you will enjoy it."]), EVIDENCE, CATALOG)
+    assert prose.text == why_line(EVIDENCE) and prose.rejected == ("says nothing from the evidence",)
+
+
 def test_a_cut_off_or_failing_model_leaves_the_why_line():
     assert write_prose(ScriptedChatModel(["A crime thriller with J.R.R."]), EVIDENCE, CATALOG).text == why_line(EVIDENCE)
     prose = write_prose(FailingModel(ModelError("boom")), EVIDENCE, CATALOG)

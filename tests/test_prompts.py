@@ -16,7 +16,7 @@ def test_render_refuses_missing_or_extra_variables():
     with pytest.raises(PromptError, match="takes"):
         prompt.render(request="x")
     with pytest.raises(PromptError, match="takes"):
-        prompt.render(request="x", item="y", because="z", extra="w")
+        prompt.render(evidence="x", extra="w")
 
 
 def test_declared_variables_must_match_the_template(tmp_path):
