@@ -11,7 +11,7 @@ import re
 from typing import Iterator
 
 from chat_app.profile import Delta, Preference
-from retrieval.constraints import AUDIENCES
+from retrieval.constraints import AUDIENCES, LANGUAGE_NAMES
 from retrieval.lexical import Lexicon
 from retrieval.match import fold
 from retrieval.titles import TitleIndex, normalize
@@ -40,9 +40,8 @@ MOOD_WORDS = {
     "little-known": "lesser-known", "little known": "lesser-known", "under the radar": "lesser-known",
     "not mainstream": "lesser-known", "off the beaten path": "lesser-known", "overlooked": "lesser-known",
 }
-LANGUAGES = {"english": "en", "french": "fr", "spanish": "es", "german": "de", "italian": "it",
-             "japanese": "ja", "korean": "ko", "chinese": "zh", "mandarin": "zh", "cantonese": "cn",
-             "hindi": "hi", "russian": "ru", "swedish": "sv", "danish": "da", "portuguese": "pt"}
+LANGUAGES = {name.lower(): code for code, name in LANGUAGE_NAMES.items()} | {"mandarin": "zh", "chinese": "zh",
+                                                                           "cantonese": "cn", "farsi": "fa"}
 # the same languages as adjectives in other languages and scripts ("un film français", "한국 영화")
 NATIVE_LANGUAGES = {
     "fr": ("français", "française", "francais", "francaise", "francés", "francesa", "französisch", "französische",
@@ -66,10 +65,12 @@ NATIVE_LANGUAGES = {
 AUDIENCE_SAID = {
     "family": re.compile(r"\b(for|with) (my|the|our) (kids|children|son|daughter|little ones|family|toddlers?)\b"
                          r"|\bfamily[- ](movie|film|night|friendly)|\bwhole family\b|\bkid[- ]friendly\b"
-                         r"|\bfor (the )?kids\b|\b\d+\s*(and\s*\d+\s*)?(year|yr)s?[- ]?olds?\b|\btoddlers?\b",
+                         r"|\bfor (the )?kids\b|\b\d+\s*(and\s*\d+\s*)?(year|yr)s?[- ]?olds?\b|\btoddlers?\b"
+                         r"|\bmy (son|daughter|kids|children|little ones?|grandkids)\b|\bwith the kids\b"
+                         r"|\b(he|she)(?:'s| is) \d{1,2}\b|\bthey(?:'re| are) \d{1,2}(?: and \d{1,2})?\b",
                          re.IGNORECASE),
     "date": re.compile(r"\bdate[- ]night\b|\bon a date\b|\bfirst date\b|\bwith my (girlfriend|boyfriend|wife|"
-                       r"husband|partner)\b|\bromantic evening\b", re.IGNORECASE),
+                       r"husband|partner)\b|\bromantic evening\b|\b(our|an|my) anniversary\b|\bvalentine", re.IGNORECASE),
     "adults": re.compile(r"\b(adults? only|grown-?ups only|for (us )?adults|for grown-?ups|not for (the )?kids)\b",
                          re.IGNORECASE),
 }
@@ -256,15 +257,24 @@ def asked_about(text: str, titles: TitleIndex, last_picks: list[str] | tuple[str
     return spotted[0] if len(spotted) == 1 else None
 
 
+_FILM_NOUNS = re.compile(r"(films?|movies?|cinema|classics?|thrillers?|comed(y|ies)|dramas?|horror|romances?|"
+                         r"animation|animated|anime|westerns?|cartoons?|documentar(y|ies)|musicals?)$")
+_FILM_MODIFIERS = {"martial", "arts", "art", "house", "arthouse", "indie", "independent", "new", "wave", "old",
+                   "classic", "silent", "cult", "black", "and", "white", "crime", "action", "war", "sci-fi",
+                   "romantic", "family", "kids", "gangster", "samurai", "monster", "ghost", "zombie", "spy"}
+
+
 def language_said(text: str) -> str | None:
-    """The ISO code of a language the message asks films to be in, in English or another language."""
+    """The ISO code of a language the message asks films to be in, in English or another language:
+    "in French", "French-language", "French films", "Chinese martial arts films" — not "Greek mythology"."""
     lower = text.lower()
     for name, code in LANGUAGES.items():
-        said = re.search(r"\b(in|only)\s+" + name + r"\b|\b" + name + r"[- ]language\b"
-                         r"|\b" + name + r"\s+(films?|movies?|cinema|classics?|thrillers?|comed(y|ies)|dramas?|"
-                         r"horror|romance|animation|anime|westerns?)\b", lower)
-        if said and not _negated(lower, said.start()):
-            return code
+        for m in re.finditer(r"\b(?:(in|only)\s+)?" + name + r"\b([- ]language\b)?", lower):
+            following = re.findall(r"[\w'-]+", lower[m.end():])[:4]
+            noun_at = next((i for i, w in enumerate(following) if _FILM_NOUNS.match(w)), None)
+            film = noun_at is not None and all(w in _FILM_MODIFIERS for w in following[:noun_at])
+            if (m.group(1) or m.group(2) or film) and not _negated(lower, m.start()):
+                return code
     for code, names in NATIVE_LANGUAGES.items():
         for name in names:
             latin = name[0] < "\u0250"  # Latin script: whole words; other scripts have no word breaks

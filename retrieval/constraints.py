@@ -20,6 +20,12 @@ AUDIENCES = {
     "date": {"any": (), "none": ("Children", "Documentary", "War")},
 }
 AUDIENCE_WORDS = {"family": "for the family", "adults": "for grown-ups", "date": "for a date night"}
+LANGUAGE_NAMES = {"en": "English", "fr": "French", "es": "Spanish", "de": "German", "it": "Italian", "ja": "Japanese",
+                  "ko": "Korean", "zh": "Chinese", "cn": "Cantonese", "hi": "Hindi", "ru": "Russian",
+                  "sv": "Swedish", "da": "Danish", "pt": "Portuguese", "nl": "Dutch", "no": "Norwegian",
+                  "fi": "Finnish", "pl": "Polish", "tr": "Turkish", "fa": "Persian", "th": "Thai", "el": "Greek",
+                  "he": "Hebrew", "ar": "Arabic", "hu": "Hungarian", "cs": "Czech", "id": "Indonesian",
+                  "ta": "Tamil", "te": "Telugu", "ro": "Romanian", "is": "Icelandic"}
 RUNTIME_RANGE = (1, 1000)
 
 
@@ -126,7 +132,7 @@ class Constraints:
         if self.genres_excluded:
             out.append("no " + ", no ".join(self.genres_excluded))
         if self.languages:
-            out.append("language: " + ", ".join(self.languages))
+            out.append("in " + " or ".join(LANGUAGE_NAMES.get(code, code) for code in self.languages))
         if self.audience:
             out.append(AUDIENCE_WORDS[self.audience])
         return out

@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 
 from retrieval.catalog import Catalog, Item
-from retrieval.match import FIELDS, _pattern, field_values, fold
+from retrieval.match import FIELDS, _pattern, field_values, fold, singular_forms
 
 # what kind of request word each field's values are, for the vocabulary a message is read against
 VOCAB_FIELDS = {"keywords": "theme", "tags": "theme", "cast": "person", "directors": "person",
@@ -38,13 +38,16 @@ GENERIC = frozenset("""
 MAX_PHRASE_WORDS = 4
 
 
-def _stem(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
 
 
 def tokens(text: str) -> list[str]:
-    """Folded, plural-stripped content words: the unit BM25 scores."""
-    return [_stem(w) for w in fold(text).split() if len(w) > 1 and w not in GENERIC]
+    """Folded, stemmed content words (Snowball English, via PyStemmer): the unit BM25 scores."""
+    return _stemmer().stemWords([w for w in fold(text).split() if len(w) > 1 and w not in GENERIC])
 
 
 def lexical_text(item: Item) -> str:
@@ -132,12 +135,14 @@ class Lexicon:
             for i in range(len(spans) - size + 1):
                 if used & set(range(i, i + size)):
                     continue
+                head, last = words[i : i + size - 1], words[i + size - 1]
                 phrase = " ".join(words[i : i + size])
-                entry = self.vocab.get(phrase) or self.vocab.get(" ".join(_stem(w) for w in words[i : i + size]))
+                entry = next((e for form in singular_forms(last) if (e := self.vocab.get(" ".join(head + [form])))),
+                             None)
                 if entry is None:
                     continue
                 spelling, kind, count = entry
-                if size == 1 and (phrase in GENERIC or _stem(phrase) in GENERIC or len(phrase) < 3
+                if size == 1 and (any(f in GENERIC for f in singular_forms(phrase)) or len(phrase) < 3
                                   or kind == "person" or count > limit):
                     continue
                 if size > 1 and all(w in GENERIC for w in words[i : i + size]):

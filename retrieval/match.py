@@ -26,14 +26,39 @@ def fold(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", text).split())
 
 
+def singular_forms(word: str) -> tuple[str, ...]:
+    """The word and what it may be the plural of: 'zombies' -> (zombies, zombie, zomby); 'heroes' -> (heroes,
+    heroe, hero). English plurals cannot be undone by one rule, so callers try each form."""
+    forms = [word]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        forms.append(word[:-1])
+        if word.endswith("es") and len(word) > 4:
+            forms.append(word[:-2])
+        if word.endswith("ies") and len(word) > 4:
+            forms.append(word[:-3] + "y")
+    return tuple(forms)
+
+
+def _word_pattern(word: str) -> str:
+    """A regex for the word in singular or plural: 'zombies' and 'zombie' both give zomb(?:y|ie|ies)."""
+    if len(word) > 4 and word.endswith("ies"):
+        return re.escape(word[:-3]) + r"(?:y|ie|ies)"
+    if len(word) > 3 and word.endswith(("y", "ie")) and not word.endswith(("ay", "ey", "oy", "uy")):
+        return re.escape(word[: -1 if word.endswith("y") else -2]) + r"(?:y|ie|ies)"
+    if len(word) > 4 and word.endswith("es"):
+        return re.escape(word[:-2]) + r"(?:es|e|s)?"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return re.escape(word[:-1]) + r"(?:s|es)?"
+    return re.escape(word) + r"(?:s|es)?"
+
+
 @lru_cache(maxsize=4096)
 def _pattern(term: str) -> re.Pattern | None:
     words = fold(term).split()
     if not words:
         return None
-    stems = [re.escape(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w) for w in words]
-    # each word may carry a plural "s"/"es"; words are separated by anything non-word in the folded text
-    return re.compile(r"\b" + r" ".join(s + r"(?:e?s)?" for s in stems) + r"\b")
+    # each word may carry a plural; words are separated by anything non-word in the folded text
+    return re.compile(r"\b" + r" ".join(_word_pattern(w) for w in words) + r"\b")
 
 
 def field_values(item: Item, name: str) -> tuple[str, ...]:

@@ -5,7 +5,8 @@ Inputs are plain arrays so every step can be checked by hand; `retrieval.recomme
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import argparse
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -27,6 +28,23 @@ class RerankWeights:
     match: float = 0.3  # mentions the themes, people or studios asked for
     dislike_floor: float = 0.35  # similarity to a dislike below this is not penalised
     diversity: float = 0.1  # MMR: share of the score given to being unlike earlier picks
+
+
+def parse_weights(text: str) -> RerankWeights:
+    """'dense=0.5,popularity=0.2' -> RerankWeights with those fields changed from the defaults."""
+    names = {f.name for f in fields(RerankWeights)}
+    changes = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, value = part.partition("=")
+        if name not in names:
+            raise argparse.ArgumentTypeError(f"unknown weight {name!r}; known: {', '.join(sorted(names))}")
+        try:
+            changes[name] = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} needs a number, got {value!r}") from None
+        if not 0.0 <= changes[name] <= 10.0:
+            raise argparse.ArgumentTypeError(f"{name} must be between 0 and 10, got {value}")
+    return replace(RerankWeights(), **changes)
 
 
 def feature_score(dense: np.ndarray, cf: np.ndarray, popularity: np.ndarray, quality: np.ndarray,

@@ -21,26 +21,9 @@ from chat_app.factory import build_services
 from chat_app.pipeline import run_turn
 from chat_app.session import SessionState
 from chat_app.settings import Settings
-from retrieval.rerank import RerankWeights
+from retrieval.rerank import RerankWeights, parse_weights
 
 NEIGHBOURS = 50
-
-
-def parse_weights(text: str) -> RerankWeights:
-    """'dense=0.5,popularity=0.2' -> RerankWeights with those fields changed from the defaults."""
-    names = {f.name for f in fields(RerankWeights)}
-    changes = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        name, _, value = part.partition("=")
-        if name not in names:
-            raise argparse.ArgumentTypeError(f"unknown weight {name!r}; known: {', '.join(sorted(names))}")
-        try:
-            changes[name] = float(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} needs a number, got {value!r}") from None
-        if not 0.0 <= changes[name] <= 10.0:
-            raise argparse.ArgumentTypeError(f"{name} must be between 0 and 10, got {value}")
-    return replace(RerankWeights(), **changes)
 
 
 def check(services, seeds, weights: RerankWeights) -> dict:

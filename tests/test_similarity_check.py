@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.rerank import RerankWeights
+from retrieval.rerank import RerankWeights, parse_weights
 
 _spec = importlib.util.spec_from_file_location(
     "similarity_check", Path(__file__).resolve().parents[1] / "scripts" / "similarity_check.py")
@@ -15,14 +15,14 @@ _spec.loader.exec_module(similarity_check)
 
 
 def test_changes_only_the_named_weights():
-    w = similarity_check.parse_weights("dense=0.5, popularity=0.2")
+    w = parse_weights("dense=0.5, popularity=0.2")
     assert (w.dense, w.popularity) == (0.5, 0.2)
     assert w.cf == RerankWeights().cf and w.genre_fit == RerankWeights().genre_fit
 
 
 def test_empty_text_means_the_defaults():
-    assert similarity_check.parse_weights("") == RerankWeights()
-    assert similarity_check.parse_weights(" , ,") == RerankWeights()
+    assert parse_weights("") == RerankWeights()
+    assert parse_weights(" , ,") == RerankWeights()
 
 
 @pytest.mark.parametrize("text, message", [
@@ -37,7 +37,7 @@ def test_empty_text_means_the_defaults():
 ])
 def test_refuses_bad_weights(text, message):
     with pytest.raises(argparse.ArgumentTypeError, match=message):
-        similarity_check.parse_weights(text)
+        parse_weights(text)
 
 
 def test_seed_count_is_bounded(capsys):

@@ -23,6 +23,7 @@ from chat_app.eval.dialogues import DialogueFileError, read_dialogues, select
 from chat_app.eval.replay import APP, LLM, VARIANTS, replay
 from chat_app.eval.report import evaluate, markdown, write
 from chat_app.eval.tune import cases, recalls, sweep_diversity, tune, weights_dict
+from retrieval.rerank import parse_weights
 from chat_app.factory import build_services
 from chat_app.llm.base import ModelError
 from chat_app.settings import Settings, default_cache_dir
@@ -70,6 +71,8 @@ def _common(r: argparse.ArgumentParser) -> None:
     r.add_argument("--model", default="default", help="LLM: default | small | .gguf path | HF id or folder")
     r.add_argument("--threads", type=int, default=None, help="LLM threads (default: all cores)")
     r.add_argument("--candidates", type=int, default=100, help="candidates per source before reranking")
+    r.add_argument("--weights", type=parse_weights, default=None,
+                   help="reranker weights to change from the defaults, e.g. 'popularity=0.1,dense=0.4'")
     r.add_argument("--out", type=Path, default=Path("out/eval"), help="folder for redial.json/.md/.png")
     r.add_argument("--cache-dir", type=Path, default=None, help="models, evaluation catalog and index")
 
@@ -95,7 +98,10 @@ def setup(args: argparse.Namespace):
     if not catalog.is_file():
         log.info("building the ReDial evaluation catalog in %s", catalog.parent)
         redial_catalog.build(args.data, catalog.parent, [args.dialogues])
-    return dialogues, settings, replace(build_services(settings), k=50)
+    services = replace(build_services(settings), k=50)
+    if getattr(args, "weights", None) is not None:
+        services = replace(services, weights=args.weights)
+    return dialogues, settings, services
 
 
 def replay_all(dialogues, services, variants) -> list:
