@@ -159,6 +159,14 @@ def _capitalised(word: str) -> bool:
     return word[0].isupper() or word[0].isdigit()
 
 
+def _in_longer_name(text: str, words: list, i: int) -> bool:
+    """Whether word i is part of a run of capitalised words ("Ray" in "Ray Liotta" is not the film "Ray")."""
+    before = i > 0 and words[i - 1].group()[0].isupper() and not text[words[i - 1].end() : words[i].start()].strip()
+    after = i + 1 < len(words) and words[i + 1].group()[0].isupper() and \
+        not text[words[i].end() : words[i + 1].start()].strip()
+    return bool(before or after)
+
+
 def _titles(text: str, support: _Support, names: Names, claims: list[str]) -> str:
     """Flag catalog titles the evidence does not hold, and 'you liked X' for an X the person did not like."""
     words = list(_WORD.finditer(text))
@@ -177,10 +185,11 @@ def _titles(text: str, support: _Support, names: Names, claims: list[str]) -> st
             if any(re.search(r"[;,()\n]|\s[-–—]\s", text[a.end() : b.start()]) for a, b in zip(run, run[1:])):
                 continue
             phrase = fold(text[run[0].start() : run[-1].end()])
-            if phrase not in names.titles:
+            if phrase not in names.titles or phrase.replace(" ", "").isdigit():  # "21", "9": numbers, checked as such
                 continue
             if n == 1 and (_sentence_start(text, run[0].start()) or run[0].group() in GENRES
-                           or run[0].group() in ALWAYS_FINE or run[0].group().lower() in MOODS):
+                           or run[0].group() in ALWAYS_FINE or run[0].group().lower() in MOODS
+                           or _in_longer_name(text, words, i)):
                 continue
             found = (run, phrase)
             break
@@ -292,9 +301,10 @@ def unsupported_claims(text: str, evidence: Evidence, catalog: Catalog) -> list[
     for start, end in allowed:
         if _LIKED.search(text[:start]) and fold(text[start:end]) not in support.liked:
             claims.append(f"says the person liked {text[start:end]}, which the evidence does not show")
-    titled = _titles(_mask(text, allowed), support, catalog_names(catalog), claims)
-    words = _mask(titled, [(m.start(), m.end()) for name in support.names for m in _find(titled, name)])
+    # every allowed name (titles, people, catalog words) is blanked before looking for ones not allowed
+    named = _mask(text, [(m.start(), m.end()) for name in support.names for m in _find(text, name)])
+    words = _titles(named, support, catalog_names(catalog), claims)
     _proper_names(words, support, claims)
     _genres_and_moods(words, evidence, claims)
-    _numbers(titled, evidence, support, claims)
+    _numbers(words, evidence, support, claims)
     return list(dict.fromkeys(claims))

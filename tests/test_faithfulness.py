@@ -88,3 +88,13 @@ def test_kids_and_family_claim_a_genre_only_when_they_say_who_it_is_for():
     assert unsupported_claims("A documentary about two Chicago kids.", Evidence(HOOP), CATALOG) == []
     assert unsupported_claims("A great pick for the kids.", Evidence(HOOP), CATALOG) != []
     assert unsupported_claims("A family movie.", Evidence(HOOP), CATALOG) != []
+
+
+def test_names_and_numbers_that_are_also_titles_are_read_as_what_they_are():
+    """Real why lines tripped on these: 'Keanu' (a 2016 film) in 'Keanu Reeves', '21' (a 2008 film) as a count."""
+    wick = Item("20", "John Wick", 2014, genres=("Action", "Thriller"), cast=("Keanu Reeves",))
+    catalog = Catalog.from_items([wick, Item("21", "Keanu", 2016), Item("22", "21", 2008), HEAT])
+    evidence = Evidence(wick, co_liked=(CoLiked("6", "Heat (1995)", 21, 9, 21),))
+    assert unsupported_claims("Matches your request: Keanu Reeves (cast). 43% of the 21 people who rated Heat (1995) "
+                              "4+ rated it 4+ too (21% of all raters did).", evidence, catalog) == []
+    assert unsupported_claims("As good as Keanu, the 2016 comedy.", evidence, catalog) != []
