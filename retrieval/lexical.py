@@ -10,6 +10,7 @@ require it. It knows nothing about dialogue.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -19,8 +20,9 @@ from retrieval.catalog import Catalog, Item
 from retrieval.match import FIELDS, _pattern, field_values, fold, singular_forms
 
 # what kind of request word each field's values are, for the vocabulary a message is read against
-VOCAB_FIELDS = {"keywords": "theme", "tags": "theme", "cast": "person", "directors": "person",
-                "writers": "person", "composers": "person", "companies": "studio", "countries": "country"}
+# (people first: a name that is also a user tag is a person)
+VOCAB_FIELDS = {"cast": "person", "directors": "person", "writers": "person", "composers": "person",
+                "companies": "studio", "countries": "country", "keywords": "theme", "tags": "theme"}
 # words that carry no topic of their own in a request or a company name
 GENERIC = frozenset("""
     movie movies film films flick flicks cinema something anything stuff thing things one ones watch watching
@@ -33,8 +35,14 @@ GENERIC = frozenset("""
     pictures picture productions production studios studio entertainment company corporation films inc ltd
     llc international media group distribution distributors releasing release the and of in on at for with by
     from to an a is it its this that these those there here what which who whom whose when where why how
-    english american british french original version edition director cast actor actress
+    english american british french original version edition director cast actor actress netflix hulu amazon
+    prime hbo youtube itunes dvd bluray theater theaters theatre cinemas tv television channel hey hi hello
+    lol haha yea yeah yes yep nope okay ok omg btw wow hmm um date preview trailer interesting boring silly
+    stupid weird enjoyable mine wish chat bet acting current coming soon summer
 """.split())
+# a single word names a theme only if catalogs use it as a keyword at least this often relative to how
+# often plain descriptions use it: "zombie" or "heist" are topics, "hope" or "help" are just words
+TOPIC_RATIO = 0.3
 MAX_PHRASE_WORDS = 4
 
 
@@ -80,8 +88,17 @@ class Lexicon:
 
     @staticmethod
     def _vocabulary(catalog: Catalog) -> dict[str, tuple[str, str, int]]:
-        """folded phrase -> (catalog spelling, kind, items using it). Studio names also answer to their
-        distinctive words ("Pixar" for "Pixar Animation Studios")."""
+        """folded phrase -> (catalog spelling, kind, items using it).
+
+        A phrase made only of common words is left out ("not seen", "you"); so is a single word that plain
+        descriptions use far more than keywords do (see TOPIC_RATIO). Studio names also answer to a
+        distinctive word of theirs that descriptions almost never use ("Pixar" for "Pixar Animation Studios")."""
+        from bm25s.stopwords import STOPWORDS_EN
+
+        common = GENERIC | set(STOPWORDS_EN)
+        prose: Counter = Counter()
+        for item in catalog:
+            prose.update(set(fold(f"{item.overview} {item.tagline}").split()))
         seen: dict[str, tuple[str, str, set]] = {}
         for item in catalog:
             for name, kind in VOCAB_FIELDS.items():
@@ -89,12 +106,26 @@ class Lexicon:
                     words = fold(value).split()
                     phrases = [" ".join(words)]
                     if kind == "studio":
-                        phrases += [w for w in words if w not in GENERIC and len(w) > 2]
+                        phrases += [w for w in words if w not in common and len(w) > 3]
+                    if name == "tags" and len(words) == 1:
+                        continue  # one-word user tags are mostly opinions ("interesting"); keywords name topics
                     for phrase in phrases:
-                        if phrase and len(phrase.split()) <= MAX_PHRASE_WORDS:
-                            entry = seen.setdefault(phrase, (value if phrase == " ".join(words) else phrase, kind, set()))
-                            entry[2].add(item.id)
-        return {phrase: (text, kind, len(ids)) for phrase, (text, kind, ids) in seen.items()}
+                        if not phrase or len(phrase.split()) > MAX_PHRASE_WORDS:
+                            continue
+                        if all(w in common for w in phrase.split()) or any(ch.isdigit() for ch in phrase):
+                            continue  # common words only, or an era ("80's") that the rules read as years
+                        entry = seen.setdefault(phrase, (value if phrase == " ".join(words) else phrase, kind, set()))
+                        entry[2].add(item.id)
+        vocab = {}
+        for phrase, (text, kind, ids) in seen.items():
+            if " " not in phrase:
+                ratio = len(ids) / (prose[phrase] + 1)
+                if kind == "studio" and (prose[phrase] > 3 or ratio < 1):
+                    continue
+                if kind in ("theme", "country") and ratio < TOPIC_RATIO:
+                    continue
+            vocab[phrase] = (text, kind, len(ids))
+        return vocab
 
     # ---- literal matching ----
 
