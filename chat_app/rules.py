@@ -100,9 +100,13 @@ def _negated(text: str, start: int) -> bool:
     return bool(_NEG_BEFORE.search(window))
 
 
+_DECADE_WORDS = {"twen": "2", "thir": "3", "for": "4", "fif": "5", "six": "6", "seven": "7", "eigh": "8", "nine": "9"}
+
+
 def years_and_runtime(text: str, latest_year: int = 2018) -> tuple[dict, list[str]]:
     """Hard constraints on year and runtime said in so many words; returns (fields, lifted fields)."""
-    t = text.lower()
+    t = re.sub(r"\b(twen|thir|for|fif|six|seven|eigh|nine)ties\b", lambda m: _DECADE_WORDS[m.group(1)] + "0s",
+               text.lower())  # "the nineties" reads as "the 90s"
     out: dict = {}
     lifted: list[str] = []
     if m := re.search(r"\bbetween\s+(\d{4})\s+(?:and|&)\s+(\d{4})\b|\b(\d{4})\s*(?:-|–|to)\s*(\d{4})\b", t):
@@ -293,6 +297,9 @@ def audience_said(text: str) -> str | None:
     return None
 
 
+_SEEN_EVERY = re.compile(r"\b(seen|watched|saw)\s+(every|all|all the|all of the|each)\s+$", re.IGNORECASE)
+
+
 def spot_terms(masked: str, lexicon: Lexicon, taken: set[str], turn: int) -> list[Preference]:
     """Themes, people and studios the catalog knows, written in the message ("zombie", "tom hanks", "Pixar")."""
     plain = set(GENRE_WORDS) | set(MOOD_WORDS) | set(LANGUAGES)
@@ -302,7 +309,9 @@ def spot_terms(masked: str, lexicon: Lexicon, taken: set[str], turn: int) -> lis
         if term.text.lower() in taken or all(w in plain or w.rstrip("s") in plain for w in words):
             continue
         kind = "theme" if term.kind in ("theme", "country") else term.kind
-        polarity = "dislike" if _negated(masked, start) else "like"
+        # "no mafia stuff" and "they've seen every Pixar movie" both ask for something else
+        polarity = "dislike" if _negated(masked, start) or _SEEN_EVERY.search(masked[max(0, start - 30):start]) \
+            else "like"
         out.append(Preference(kind, term.text, polarity, turn))
         taken.add(term.text.lower())
     return out
@@ -335,13 +344,22 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
     if masked == text and not any(item_id for item_id, *_ in spotted):
         if reaction := single_pick_reaction(text, last_picks):
             react(*reaction)
-    for item_id, surface, start, end in spotted:
-        if item_id and _SEEN.search(_clause(masked, start, end)) and not _DRAWN.search(_clause(masked, start, end)):
-            seen.append(item_id)  # "we already saw Toy Story": exclude it, say nothing about taste
-        else:
-            polarity = "dislike" if _negated(masked, start) else "like"
-            prefs.append(Preference("item", surface, polarity, turn, item_id=item_id))
-        masked = masked[:start] + " " * (end - start) + masked[end:]
+
+    def take_titles(masked: str, spotted) -> str:
+        for item_id, surface, start, end in spotted:
+            clause = _clause(masked, start, end)
+            if item_id and _SEEN.search(clause) and not _DRAWN.search(clause):
+                seen.append(item_id)  # "we already saw Toy Story": exclude it, say nothing about taste
+            else:
+                polarity = "dislike" if _negated(masked, start) else "like"
+                prefs.append(Preference("item", surface, polarity, turn, item_id=item_id))
+            masked = masked[:start] + " " * (end - start) + masked[end:]
+        return masked
+
+    masked = take_titles(masked, spotted)
+    if lexicon is not None:  # mend misspelt words ("hiest", "blade runer"), then look for titles again
+        masked = lexicon.correct(masked)
+        masked = take_titles(masked, [s for s in spot_titles(masked, titles) if s[0]])
     lower = masked.lower()
     constraints, lifted = years_and_runtime(masked, latest_year)
     excluded, liked_genres, required = set(), set(), set()

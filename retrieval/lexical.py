@@ -84,10 +84,15 @@ class Lexicon:
         corpus = [tokens(lexical_text(item)) or [""] for item in catalog]
         self.bm25 = bm25s.BM25()
         self.bm25.index(corpus, show_progress=False)
-        self.vocab = self._vocabulary(catalog)
+        # folded phrase -> (catalog spelling, kind, items); and surnames that need a capital to count
+        self.vocab, self._capitalized = self._vocabulary(catalog)
+        # every word the catalog uses, and those common enough to be what a misspelt word meant
+        counts = Counter(w for text in self._folded for w in set(text.split()) if w.isalpha())
+        self.words = frozenset(counts)
+        self._spellings = [w for w, n in counts.items() if n >= 3 and len(w) >= 4]
 
     @staticmethod
-    def _vocabulary(catalog: Catalog) -> dict[str, tuple[str, str, int]]:
+    def _vocabulary(catalog: Catalog) -> tuple[dict[str, tuple[str, str, int]], frozenset[str]]:
         """folded phrase -> (catalog spelling, kind, items using it).
 
         A phrase made only of common words is left out ("not seen", "you"); so is a single word that plain
@@ -120,12 +125,27 @@ class Lexicon:
         for phrase, (text, kind, ids) in seen.items():
             if " " not in phrase:
                 ratio = len(ids) / (prose[phrase] + 1)
-                if kind == "studio" and (prose[phrase] > 3 or ratio < 1):
+                if kind == "studio" and not (prose[phrase] <= 3 and ratio >= 1 or ratio >= 5):
                     continue
                 if kind in ("theme", "country") and ratio < TOPIC_RATIO:
                     continue
             vocab[phrase] = (text, kind, len(ids))
-        return vocab
+        # a well-known surname alone names its person ("Kubrick", "Scorsese") when one person holds most of
+        # the films under that name and plain descriptions never use it as a word
+        by_surname: dict[str, Counter] = {}
+        capitalized: set[str] = set()
+        for phrase, (text, kind, ids) in seen.items():
+            if kind == "person" and len(phrase.split()) >= 2:
+                by_surname.setdefault(phrase.split()[-1], Counter())[phrase] = len(ids)
+        for surname, people in by_surname.items():
+            (top, films), total = people.most_common(1)[0], sum(people.values())
+            taken = surname in vocab and vocab[surname][1] != "studio"  # a person beats a company's word
+            if (len(surname) >= 4 and surname not in common and not taken and films >= 3
+                    and films >= 0.6 * total and films >= 2 * prose[surname]):
+                vocab[surname] = (seen[top][0], "person", films)
+                if prose[surname]:  # also a plain word ("Wolf", "Ford"): only when written with a capital
+                    capitalized.add(surname)
+        return vocab, frozenset(capitalized)
 
     # ---- literal matching ----
 
@@ -136,6 +156,35 @@ class Lexicon:
         if pattern is None:
             return frozenset()
         return frozenset(self.ids[i] for i, text in enumerate(self._folded) if pattern.search(text))
+
+    def backoff(self, term: str, max_share: float = 0.02) -> list[str]:
+        """The distinctive words of a several-word term that name topics on their own, for when the whole term
+        is too rare: "courtroom drama" -> ["courtroom"]."""
+        words = fold(term).split()
+        if len(words) < 2:
+            return []
+        limit = max(3, int(max_share * len(self.ids)))
+        return [w for w in words if w in self.vocab and self.vocab[w][2] <= limit]
+
+    # ---- spelling ----
+
+    def correct(self, text: str) -> str:
+        """The text with each word the catalog never uses replaced by the catalog word it most likely
+        misspells, one edit or swap away ("hiest" -> "heist", "chrismas" -> "christmas"); words it cannot
+        place, and accented words (likely another language), stay as written."""
+        from rapidfuzz import process
+        from rapidfuzz.distance import DamerauLevenshtein
+
+        def fix(m: re.Match) -> str:
+            word = m.group(0)
+            folded = fold(word)
+            if len(folded) < 5 or not word.isascii() or folded in self.words or folded in GENERIC \
+                    or any(f in self.words for f in singular_forms(folded)):
+                return word  # short, accented (likely another language), or a word the catalog knows
+            best = process.extractOne(folded, self._spellings, scorer=DamerauLevenshtein.distance, score_cutoff=1)
+            return best[0] if best and best[0][0] == folded[0] else word
+
+        return re.sub(r"[^\W\d_]+", fix, text)
 
     # ---- BM25 ----
 
@@ -157,7 +206,8 @@ class Lexicon:
         """Phrases of `text` the catalog knows, longest first, as (term, start, end) character spans.
 
         A single word counts only if it is not generic and names a theme, studio or country used by at most
-        `max_share` of the catalog ("zombie", "pixar"); people need their full name."""
+        `max_share` of the catalog ("zombie", "pixar"); a person needs the full name or a surname that is theirs
+        alone ("Kubrick")."""
         spans = [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[^\W_]+(?:['’-][^\W_]+)*", text)]
         words = [fold(w) for w, _, _ in spans]
         found, used = [], set()
@@ -174,9 +224,12 @@ class Lexicon:
                     continue
                 spelling, kind, count = entry
                 if size == 1 and (any(f in GENERIC for f in singular_forms(phrase)) or len(phrase) < 3
-                                  or kind == "person" or count > limit):
+                                  or count > limit):
                     continue
                 if size > 1 and all(w in GENERIC for w in words[i : i + size]):
+                    continue
+                if (size == 1 and phrase in self._capitalized and not spans[i][0][:1].isupper()
+                        and not (i and words[i - 1] == "by")):
                     continue
                 found.append((Term(spelling, kind, count), spans[i][1], spans[i + size - 1][2]))
                 used |= set(range(i, i + size))

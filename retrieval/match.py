@@ -19,8 +19,13 @@ FIELDS = ("title", "alt_titles", "keywords", "tags", "overview", "tagline", "cas
           "composers", "companies", "countries")
 
 
+_NON_WORD = re.compile(r"[^\w]+")
+
+
 def fold(text: str) -> str:
     """Lower case, accents removed, punctuation to spaces: 'Amélie' -> 'amelie', 'sci-fi' -> 'sci fi'."""
+    if text.isascii():
+        return " ".join(_NON_WORD.sub(" ", text.lower()).split())
     text = unicodedata.normalize("NFKD", text.lower())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return " ".join(re.sub(r"[^\w]+", " ", text).split())

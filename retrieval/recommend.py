@@ -173,7 +173,12 @@ def required_ids(query: Query, catalog: Catalog, lexicon: Lexicon | None, exclud
     least k fit, else those mentioning any when at least k fit, else None (the words are only preferred)."""
     if lexicon is None or not query.required_terms:
         return None
-    sets = [lexicon.matching(t) for t in query.required_terms]
+    sets = []
+    for term in query.required_terms:
+        pool = lexicon.matching(term)
+        if len(pool) < k:  # "courtroom drama" is rare as a phrase: its distinctive words stand in
+            pool = pool.union(*(lexicon.matching(w) for w in lexicon.backoff(term)))
+        sets.append(pool)
     for pool in (frozenset.intersection(*sets), frozenset.union(*sets)):
         fitting = frozenset(i for i in pool if i not in exclude and fits(catalog.get(i), query, exclude))
         if len(fitting) >= k:
