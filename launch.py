@@ -68,11 +68,11 @@ def main(argv: list[str] | None = None) -> int:
     from chat_app.factory import build_services
     from chat_app.llm.base import ModelError
     from retrieval.catalog import CatalogError
-    from retrieval.store import IndexError_
+    from retrieval.store import ItemIndexError
 
     try:
         services = build_services(settings)
-    except (ModelError, CatalogError, IndexError_) as exc:
+    except (ModelError, CatalogError, ItemIndexError) as exc:
         print(f"\nCineChat cannot start: {exc}", file=sys.stderr)
         return 1
 

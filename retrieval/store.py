@@ -28,7 +28,7 @@ COLLECTION = "items"
 BATCH = 256
 
 
-class IndexError_(Exception):
+class ItemIndexError(Exception):
     """The index directory cannot be used; the message says what to do."""
 
 
@@ -47,7 +47,7 @@ def persistent_client(index_dir: str | Path):
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
     except (OSError, ValueError, RuntimeError) as exc:
-        raise IndexError_(f"cannot open the index directory {path} ({exc}). Pass another --index-dir, "
+        raise ItemIndexError(f"cannot open the index directory {path} ({exc}). Pass another --index-dir, "
                           "or delete this one to rebuild it.") from exc
 
 
@@ -144,7 +144,7 @@ class ItemIndex:
                exclude: set[str] | frozenset[str] = frozenset()) -> list[Hit]:
         """Nearest items to a query vector, filtered by `where`, without the excluded ids."""
         if self.collection is None:
-            raise IndexError_("the index is not open; call open() first")
+            raise ItemIndexError("the index is not open; call open() first")
         n_total = self.collection.count()
         result = self.collection.query(query_embeddings=[query.tolist()], n_results=min(n + len(exclude), n_total),
                                        where=where, include=["distances"])
