@@ -50,7 +50,9 @@ def first_sentence(text: str) -> str:
 
 def evidence_words(evidence: Evidence) -> set[str]:
     """The folded words that carry the record's content: titles, matched and shared words, genres, numbers."""
-    texts = [*evidence.item.genres, *(m.asked for m in evidence.matches), *(w for m in evidence.matches for w in m.words)]
+    texts = [*evidence.item.genres]
+    for m in evidence.matches:
+        texts += [m.asked, *m.words]
     for s in evidence.similar:
         texts += [s.title, *s.genres, *s.keywords, *s.tags, *s.people]
     for c in evidence.co_liked:

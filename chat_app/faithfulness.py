@@ -261,7 +261,7 @@ def _genres_and_moods(text: str, evidence: Evidence, claims: list[str]) -> None:
                 break
 
 
-def _numbers(text: str, evidence: Evidence, support: _Support, claims: list[str]) -> None:
+def _numbers(text: str, support: _Support, claims: list[str]) -> None:
     for m in _NUMBER.finditer(text):
         raw, unit = m.group(1), (m.group(2) or "").strip()
         value = float(raw.replace(",", "")) if raw.count(",") == 1 and len(raw.split(",")[1]) == 3 else \
@@ -306,5 +306,5 @@ def unsupported_claims(text: str, evidence: Evidence, catalog: Catalog) -> list[
     words = _titles(named, support, catalog_names(catalog), claims)
     _proper_names(words, support, claims)
     _genres_and_moods(words, evidence, claims)
-    _numbers(words, evidence, support, claims)
+    _numbers(words, support, claims)
     return list(dict.fromkeys(claims))

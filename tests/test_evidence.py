@@ -12,8 +12,9 @@ from retrieval.collaborative import ItemCF
 from retrieval.constraints import Constraints
 from retrieval.recommend import Ranked
 
-BTTF = Item("1", "Back to the Future", 1985, genres=("Adventure", "Comedy", "Sci-Fi"), keywords=("time travel", "delorean"),
-            tags=("time travel",), cast=("Michael J. Fox",), mean_rating=4.04, num_ratings=171, ml_id=1)
+BTTF = Item("1", "Back to the Future", 1985, genres=("Adventure", "Comedy", "Sci-Fi"),
+            keywords=("time travel", "delorean"), tags=("time travel",), cast=("Michael J. Fox",), mean_rating=4.04,
+            num_ratings=171, ml_id=1)
 SEVEN = Item("2", "Seven", 1995, genres=("Crime", "Mystery", "Thriller"), keywords=("serial killer",), runtime=127,
              mean_rating=3.98, num_ratings=203, ml_id=2)
 BLADE = Item("3", "Blade Runner", 1982, genres=("Action", "Sci-Fi", "Thriller"), tags=("dystopia",), ml_id=3)
@@ -118,7 +119,8 @@ def test_a_pick_with_no_match_says_only_how_it_was_found_and_its_facts():
 
 
 def test_disliked_people_are_cited_only_when_absent():
-    prefs = profile(Preference("person", "Bruce Willis", "dislike", 1), Preference("person", "Adam Sandler", "dislike", 1))
+    prefs = profile(Preference("person", "Bruce Willis", "dislike", 1),
+                    Preference("person", "Adam Sandler", "dislike", 1))
     assert gather_evidence(Ranked(LOOPER, 1.0, 0.5, 0.0), prefs, CATALOG, None).avoided == ("Adam Sandler",)
 
 

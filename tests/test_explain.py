@@ -62,7 +62,8 @@ def test_a_sentence_that_says_nothing_from_the_evidence_is_not_shown():
 
 
 def test_a_cut_off_or_failing_model_leaves_the_why_line():
-    assert write_prose(ScriptedChatModel(["A crime thriller with J.R.R."]), EVIDENCE, CATALOG).text == why_line(EVIDENCE)
+    cut = write_prose(ScriptedChatModel(["A crime thriller with J.R.R."]), EVIDENCE, CATALOG)
+    assert cut.text == why_line(EVIDENCE) and cut.rejected == ("no complete sentence",)
     prose = write_prose(FailingModel(ModelError("boom")), EVIDENCE, CATALOG)
     assert prose.text == why_line(EVIDENCE) and prose.rejected == ("model failed: boom",)
     assert write_prose(None, EVIDENCE, CATALOG).text == why_line(EVIDENCE)

@@ -15,22 +15,26 @@ RONIN = Item("7", "Ronin", 1998, genres=("Action", "Crime", "Thriller"), runtime
 COLLATERAL = Item("8", "Collateral", 2004, genres=("Action", "Crime", "Thriller"))
 HOOP = Item("246", "Hoop Dreams", 1994, genres=("Documentary",), keywords=("chicago", "basketball"),
             overview="Two inner-city Chicago residents dream of becoming basketball superstars.")
-LOTR = Item("9", "The Lord of the Rings: The Return of the King", 2003, genres=("Action", "Adventure", "Drama", "Fantasy"))
+LOTR = Item("9", "The Lord of the Rings: The Return of the King", 2003,
+            genres=("Action", "Adventure", "Drama", "Fantasy"))
 SEVEN = Item("10", "Seven", 1995, genres=("Crime", "Mystery", "Thriller"))
 AMERICAN_BEAUTY = Item("11", "American Beauty", 1999, genres=("Drama",))
 CATALOG = Catalog.from_items([CRUMB, HEAT, RONIN, COLLATERAL, HOOP, LOTR, SEVEN, AMERICAN_BEAUTY])
 
 RONIN_EVIDENCE = Evidence(RONIN, similar=(Similar("6", "Heat (1995)", ("Action", "Crime", "Thriller"),
                                                   people=("Robert De Niro",)),),
-                          co_liked=(CoLiked("6", "Heat (1995)", 69, 42, 20),), limits=("from 1990 to 1999", "no Horror"))
+                          co_liked=(CoLiked("6", "Heat (1995)", 69, 42, 20),),
+                          limits=("from 1990 to 1999", "no Horror"))
 SEVEN_EVIDENCE = Evidence(SEVEN, matches=(Match("dark", "mood", "genres", ("Crime", "Thriller")),))
 
 TRUE = [
     (RONIN_EVIDENCE, why_line(RONIN_EVIDENCE)),
-    (RONIN_EVIDENCE, "Like Heat, it is an action crime thriller, and 61% of the people who loved Heat rated it highly too."),
+    (RONIN_EVIDENCE, "Like Heat, it is an action crime thriller, and 61% of the people who loved Heat rated it "
+                     "highly too."),
     (RONIN_EVIDENCE, "If you liked Heat (1995), Ronin brings back Robert De Niro in another crime thriller."),
     (RONIN_EVIDENCE, "A 90s heist thriller from 1998 with Jean Reno, set in Paris, 122 minutes long."),
-    (RONIN_EVIDENCE, "Kept to 1990 to 1999 with no horror, as you asked: MovieLens users give it 3.6/5 over 52 ratings."),
+    (RONIN_EVIDENCE, "Kept to 1990 to 1999 with no horror, as you asked: MovieLens users give it 3.6/5 over 52 "
+                     "ratings."),
     (Evidence(CRUMB), "A documentary by Terry Zwigoff about a cartoonist in San Francisco, rated 4.2/5."),
     (Evidence(HOOP), "A documentary about two Chicago kids and basketball."),
     (SEVEN_EVIDENCE, "You wanted dark, and this crime thriller is exactly that."),
