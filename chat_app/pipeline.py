@@ -117,6 +117,22 @@ def rank(services: Services, state: SessionState, fallback_text: str = "") -> tu
     return query, picks[: services.k]
 
 
+def shortfall(services: Services, query: Query, picks: list[Ranked]) -> str:
+    """An honest word when the request's required words could not fill the reply: how many items mention
+    them within the limits, and that the rest are only the closest."""
+    if services.lexicon is None or not query.required_terms or not picks:
+        return ""
+    if all(set(p.matched) & set(query.required_terms) for p in picks):
+        return ""
+    terms = " or ".join(f"“{t}”" for t in query.required_terms)
+    limits = query.constraints.describe()
+    within = f" within your limits ({'; '.join(limits)})" if limits else ""
+    found = sum(bool(set(p.matched) & set(query.required_terms)) for p in picks)
+    if not found:
+        return f"Nothing I have mentions {terms}{within}; these are the closest I could find."
+    return f"Only {found} of these mention {terms}{within}; the others are the closest I could find."
+
+
 def run_turn(services: Services, state: SessionState, message: object) -> Iterator[TurnView]:
     start = time.perf_counter()
     clean = clean_message(message, services.max_message_chars)
@@ -149,6 +165,7 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
         return
 
     query, picks = rank(services, state, clean.text)
+    honest = shortfall(services, query, picks)
     timings["retrieve_s"] = time.perf_counter() - start - timings["extract_s"]
     if not picks:
         limits = "; ".join(state.profile.constraints.describe()) or "what you asked"
@@ -163,7 +180,8 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
     writer = services.writer  # None: the why lines are the explanations (--explain evidence)
     recs = [Recommendation(p, why_line(e), done=writer is None, cites=citations(e), evidence=e)
             for p, e in zip(picks, evidence)]
-    view = TurnView(_intro(state.profile, clean.truncated, len(picks)), tuple(recs), state.profile,
+    view = TurnView(" ".join(filter(None, [honest, _intro(state.profile, clean.truncated, len(picks))])),
+                    tuple(recs), state.profile,
                     timings=timings, problems=problems, intent=extraction.delta.intent, query=query)
     timings["first_visible_s"] = time.perf_counter() - start
     explain_start = time.perf_counter()

@@ -33,7 +33,7 @@ tags, overview, tagline, people, companies, countries):
 
 Every turn also gets the built-in checks: picks are catalog items, every hard constraint holds, nothing the
 user mentioned or was shown before comes back, each pick has a complete explanation, and a turn that is not
-small talk or a question shows picks unless `picks: 0`. The report gives the pass rate per assertion type and
+small talk or a question shows picks whenever the catalog still holds an item within the limits. The report gives the pass rate per assertion type and
 per dialogue tag, and across all picks: the share among the 100 most-rated items, distinct items, the
 largest share of dialogues one item appears in, and latency. `constraints` must be 100%.
 """
@@ -217,7 +217,9 @@ def check_turn(report: Report, services: Services, state: SessionState, view, ex
     cut = [r.ranked.item.label for r in view.recommendations if not complete_explanation(r.explanation)]
     report.check("explained", not cut, where, f"no complete explanation for {cut}")
     if "picks" not in expect and view.intent not in ("chitchat", "question"):
-        report.check("answered", bool(picks), where, f"no picks for a {view.intent} turn: {view.notice!r}")
+        gone = shown_before | profile.mentioned_ids()
+        can = any(profile.constraints.satisfies(i) and i.id not in gone for i in catalog)
+        report.check("answered", bool(picks) or not can, where, f"no picks for a {view.intent} turn: {view.notice!r}")
     check_relevance(report, services, view, expect, where, list(previous_picks))
     if "audience" in expect:
         got = profile.constraints.audience

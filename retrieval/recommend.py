@@ -167,18 +167,22 @@ def avoided(query: Query, lexicon: Lexicon | None) -> set[str]:
     return set().union(*(lexicon.matching(t) for t in query.avoid_terms if t.strip())) if query.avoid_terms else set()
 
 
+def term_pool(lexicon: Lexicon, term: str, k: int = 5) -> frozenset[str]:
+    """The items that answer a term: those mentioning it, or when fewer than k do, those mentioning one of
+    its distinctive words ("courtroom drama" is rare as a phrase; "courtroom" is not)."""
+    pool = lexicon.matching(term)
+    if len(pool) < k:
+        pool = pool.union(*(lexicon.matching(w) for w in lexicon.backoff(term)))
+    return pool
+
+
 def required_ids(query: Query, catalog: Catalog, lexicon: Lexicon | None, exclude: set[str],
                  k: int) -> frozenset[str] | None:
     """The items a request's required words narrow the candidates to: those mentioning all of them when at
     least k fit, else those mentioning any when at least k fit, else None (the words are only preferred)."""
     if lexicon is None or not query.required_terms:
         return None
-    sets = []
-    for term in query.required_terms:
-        pool = lexicon.matching(term)
-        if len(pool) < k:  # "courtroom drama" is rare as a phrase: its distinctive words stand in
-            pool = pool.union(*(lexicon.matching(w) for w in lexicon.backoff(term)))
-        sets.append(pool)
+    sets = [term_pool(lexicon, t, k) for t in query.required_terms]
     for pool in (frozenset.intersection(*sets), frozenset.union(*sets)):
         fitting = frozenset(i for i in pool if i not in exclude and fits(catalog.get(i), query, exclude))
         if len(fitting) >= k:
@@ -262,7 +266,7 @@ def term_matches(ids: list[str], query: Query, lexicon: Lexicon | None) -> list[
     """For each id, the query terms it mentions."""
     if lexicon is None or not query.terms:
         return [() for _ in ids]
-    sets = [(t, lexicon.matching(t)) for t, _ in query.terms]
+    sets = [(t, term_pool(lexicon, t)) for t, _ in query.terms]
     return [tuple(t for t, members in sets if i in members) for i in ids]
 
 
