@@ -76,7 +76,8 @@ AUDIENCE_SAID = {
 }
 assert set(AUDIENCE_SAID) == set(AUDIENCES)
 NEGATIONS = r"(?:no|not|without|never|nothing|avoid|except|hate|hated|dislike|disliked|don't|dont|do not|" \
-            r"didn't|didnt|isn't|no more|none of|skip|anything but|not into|can't stand|cant stand|sick of)"
+            r"didn't|didnt|isn't|isnt|aren't|arent|wasn't|weren't|won't|no more|none of|skip|anything but|" \
+            r"everything but|not into|can't stand|cant stand|sick of|tired of|other than|rather than)"
 _NEG_BEFORE = re.compile(r"\b" + NEGATIONS + r"\b[\w\s,'-]{0,24}$", re.IGNORECASE)
 _ONLY_BEFORE = re.compile(r"\b(only|must be|has to be|have to be|strictly|nothing but|exclusively)\s+(an?\s+)?$")
 _LIFT = re.compile(r"\b(is|are|'s)\s+(fine|ok|okay|good|alright|great)\b|\bactually\b", re.IGNORECASE)
@@ -96,7 +97,7 @@ _COMMON = {"something", "anything", "movie", "movies", "film", "films", "tonight
 
 def _negated(text: str, start: int) -> bool:
     window = text[max(0, start - 40) : start]
-    window = re.split(r"[.;!?]|\bbut\b", window)[-1]
+    window = re.split(r"[.;!?]|(?<!anything )(?<!everything )\bbut\b", window, flags=re.IGNORECASE)[-1]
     return bool(_NEG_BEFORE.search(window))
 
 
@@ -126,6 +127,9 @@ def years_and_runtime(text: str, latest_year: int = 2018) -> tuple[dict, list[st
                 out["year_min"] = year + (0 if inclusive else 1)
         if m := re.search(r"\b(?:since|from)\s*(\d{4})\b(?!s)", t):
             out["year_min"] = int(m.group(1))
+        for m in re.finditer(r"\b(\d{4})\s+or\s+(later|after|newer|more recent|earlier|before|older)\b", t):
+            bound = "year_min" if m.group(2) in ("later", "after", "newer", "more recent") else "year_max"
+            out[bound] = int(m.group(1))
         if m := re.search(r"\b(?:(1[89]|20)?(\d)0)(?:'?s)\b", t):
             century = m.group(1) or ("20" if m.group(2) in "012" else "19")
             start = int(century + m.group(2) + "0")
@@ -167,8 +171,9 @@ def spot_titles(text: str, titles: TitleIndex) -> list[tuple[str, str, int, int]
                 continue
             if size == 1 and (key in _COMMON or len(key) < 4) and not _REFERENCE_BEFORE.search(text[: tokens[i][1]]):
                 continue
-            if size > 1 and not any(w[0].isupper() or w[0].isdigit() for w in words) and len(key) < 12:
-                continue
+            if size > 1 and not any(w[0].isupper() or w[0].isdigit() for w in words) and (
+                    len(key) < 12 or words[-1].lower() in ("movie", "movies", "film", "films", "flick")):
+                continue  # "killer movie" typed in lower case is a description, not the film of that name
             found.append((titles.link(surface), surface, tokens[i][1], tokens[i + size - 1][2]))
             used |= set(span)
     return sorted(found, key=lambda f: f[2])

@@ -226,8 +226,9 @@ class Lexicon:
                 if size == 1 and (any(f in GENERIC for f in singular_forms(phrase)) or len(phrase) < 3
                                   or count > limit):
                     continue
-                if size > 1 and all(w in GENERIC for w in words[i : i + size]):
-                    continue
+                if size > 1 and (all(w in GENERIC for w in words[i : i + size])
+                                 or words[i + size - 1] in ("movie", "movies", "film", "films")):
+                    continue  # "heist movie" asks for heists: the shorter phrase is found next
                 if (size == 1 and phrase in self._capitalized and not spans[i][0][:1].isupper()
                         and not (i and words[i - 1] == "by")):
                     continue

@@ -41,8 +41,8 @@ def cases(samples: list[Sample], services: Services) -> list[Case]:
         key = id(s.query)
         if key not in memo:
             cands = gather(s.query, services.catalog, services.index, services.embedder, services.cf,
-                           services.n_candidates)
-            memo[key] = features(cands, s.query, services.catalog, services.index)
+                           services.n_candidates, services.lexicon, services.k)
+            memo[key] = features(cands, s.query, services.catalog, services.index, services.lexicon)
         f = memo[key]
         out.append(Case(f, f.ids.index(s.target) if s.target in f.ids and s.target not in excluded(s.query) else -1))
     return out
