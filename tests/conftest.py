@@ -258,6 +258,8 @@ def named_titles(text: str, catalog: Catalog) -> list[tuple[str, set[str]]]:
             key = normalize(text[words[i].start() : words[i + n - 1].end()])
             if key not in keys or not (_capitalized(span[0]) and _capitalized(span[-1])):
                 continue
+            if all(word.isdigit() for word in span):  # "from 21 ratings", "in 1984": numbers, not the films
+                continue
             if span[0].lower() in _CONNECTING and n > 1 and not _capitalized(span[1]):
                 continue
             if n == 1:

@@ -19,6 +19,7 @@ GOOD = [  # (pick, what the person said, explanation)
     ("Airplane! (1980)", ["a comedy from the 80s"], "It is a comedy, as you asked."),
     ("Heat (1995)", ["a crime thriller please"], "A tense crime thriller with a cop chasing a thief (as you asked)!"),
     ("Toy Story 2 (1999)", ["something for the family"], "Woody is back with Ray Liotta as a toy that comes to life."),
+    ("Seven (1995)", ["a dark thriller"], "A dark thriller. MovieLens: 4.1/5 from 21 ratings; it came out 1995, not 1984."),
 ]
 
 BAD = [  # (pick, what the person said, explanation, the start of the problem it must be flagged for)
