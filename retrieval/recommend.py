@@ -227,8 +227,9 @@ def gather(query: Query, catalog: Catalog, index: ItemIndex, embedder: Embedder,
                 sources.setdefault(item_id, set()).add("lexical")
     for item_id in top_cf(sig, query, catalog, n_candidates, exclude):
         sources.setdefault(item_id, set()).add("cf")
-    if not query.prefer_obscure:
-        # the best-known items that fit, overall and in favoured genres
+    if not query.prefer_obscure and not query.terms:
+        # the best-known items that fit, overall and in favoured genres (not when the request names a theme,
+        # person or studio: a famous film that has none of them is no answer to it)
         for item_id in popular(query, catalog, n_candidates, exclude):
             sources.setdefault(item_id, set()).add("popular")
         for genre in (g for g, v in sorted(query.genre_fit.items()) if v > 0):
@@ -257,7 +258,13 @@ class Features:
     prefer_obscure: bool = False
 
     def score(self, weights: RerankWeights) -> np.ndarray:
-        popularity = -self.popularity if self.prefer_obscure else self.popularity
+        if self.prefer_obscure:
+            popularity = -self.popularity
+        elif weights.popularity_gate > 0:
+            relevance = np.clip((self.dense - weights.popularity_gate) / 0.3, 0.0, 1.0)
+            popularity = self.popularity * np.maximum(relevance, self.match)
+        else:
+            popularity = self.popularity
         return feature_score(self.dense, self.cf, popularity, self.quality, self.dislike, self.genre_fit,
                              weights, lexical=self.lexical, match=self.match)
 
