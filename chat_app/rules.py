@@ -153,6 +153,9 @@ def years_and_runtime(text: str, latest_year: int = 2018) -> tuple[dict, list[st
     return out, lifted
 
 
+_UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+
+
 def spot_titles(text: str, titles: TitleIndex) -> list[tuple[str, str, int, int]]:
     """Catalog titles written in the text: (item id, surface text, start, end), longest match first."""
     tokens = [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[\w'’:&-]+", text)]
@@ -176,6 +179,13 @@ def spot_titles(text: str, titles: TitleIndex) -> list[tuple[str, str, int, int]
                 continue  # "killer movie" typed in lower case is a description, not the film of that name
             found.append((titles.link(surface), surface, tokens[i][1], tokens[i + size - 1][2]))
             used |= set(span)
+    if _UNSPACED.search(text):  # Chinese, Japanese, Thai… write no spaces: look for whole titles inside the text
+        taken = [(start, end) for *_, start, end in found]
+        for key in titles.keys_without_spaces():
+            start = text.find(key)
+            if start >= 0 and not any(a < start + len(key) and start < b for a, b in taken):
+                found.append((titles.link(key), key, start, start + len(key)))
+                taken.append((start, start + len(key)))
     return sorted(found, key=lambda f: f[2])
 
 

@@ -18,6 +18,7 @@ _AKA_AT_END = re.compile(r"\s*\(([^()]*)\)\s*$")
 _ARTICLES = ("The", "A", "An", "Les", "La", "Le", "L'", "Il", "Das", "Der", "Die", "El", "Los", "Las", "Det")
 _INVERTED = re.compile(r"^(?P<body>.+), (?P<article>" + "|".join(re.escape(a) for a in _ARTICLES) + r")$")
 _LEADING_ARTICLE = re.compile(r"^(the|a|an)\s+")
+_UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")  # Thai, kana, CJK
 _YEAR_IN_TEXT = re.compile(r"\(?\b(19\d\d|20\d\d)\b\)?")
 
 
@@ -97,6 +98,7 @@ class TitleIndex:
         self.cutoff = cutoff
         self._keys = [e.key for e in entries]
         self._exact: dict[str, list[TitleEntry]] = {}
+        self._unspaced: list[str] | None = None
         for entry in entries:
             self._exact.setdefault(entry.key, []).append(entry)
 
@@ -118,6 +120,14 @@ class TitleIndex:
             if same_year:
                 candidates = same_year
         return max(candidates, key=lambda e: (not e.alternative, e.popularity))
+
+    def keys_without_spaces(self) -> list[str]:
+        """Title keys in scripts written without spaces (卧虎藏龙, 千と千尋の神隠し), two characters or more,
+        longest first: they are found inside a sentence, not word by word."""
+        if self._unspaced is None:
+            self._unspaced = sorted((k for k in self._exact if len(k) >= 2 and _UNSPACED.search(k)),
+                                    key=len, reverse=True)
+        return self._unspaced
 
     def label_of(self, item_id: str) -> str:
         """The display title of an indexed item ("" if unknown)."""
