@@ -10,6 +10,7 @@ from __future__ import annotations
 from chat_app.profile import Delta, Preference, entry_id, flip_entry, merge, remove_entry
 from chat_app.session import SessionState
 from retrieval.catalog import Catalog
+from retrieval.constraints import LIMIT_FIELDS
 
 ACTIONS = {"like": "More like this", "dislike": "Not for me", "seen": "Seen it"}
 EDITS = ("remove", "flip")
@@ -39,8 +40,7 @@ def apply_feedback(state: SessionState, catalog: Catalog, item_id: object, actio
 def edit_ledger(state: SessionState, entry: object, action: object) -> str:
     entries = {entry_id(p): p for p in state.profile.preferences}
     limits = {f"limit:{name}" for name in state.profile.constraint_turns} | {
-        f"limit:{name}" for name in ("year_min", "year_max", "runtime_max", "genres_required", "genres_excluded",
-                                     "languages") if getattr(state.profile.constraints, name) not in (None, ())}
+        f"limit:{name}" for name in LIMIT_FIELDS if getattr(state.profile.constraints, name) not in (None, ())}
     if not isinstance(entry, str) or (entry not in entries and entry not in limits):
         raise FeedbackError("Choose an entry of 'What I understood' first.")
     if action not in EDITS:

@@ -12,9 +12,8 @@ import re
 from chat_app.compose import softmax_weights
 from chat_app.pipeline import TurnView
 from chat_app.profile import Profile, entry_id
-from retrieval.constraints import Constraints
+from retrieval.constraints import LIMIT_FIELDS, Constraints
 
-_LIMIT_FIELDS = ("year_min", "year_max", "runtime_max", "genres_required", "genres_excluded", "languages")
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 
@@ -51,7 +50,7 @@ def ledger_entries(profile: Profile) -> list[dict]:
         for pref, weight in zip(prefs, softmax_weights(prefs, profile.turn)):
             out.append({"id": entry_id(pref), "polarity": polarity, "kind": pref.kind, "text": pref.text,
                         "item_id": pref.item_id, "turn": pref.turn, "weight": round(weight, 3)})
-    for name in _LIMIT_FIELDS:
+    for name in LIMIT_FIELDS:
         value = getattr(profile.constraints, name)
         if value not in (None, ()):
             label = Constraints(**{name: value}).describe()

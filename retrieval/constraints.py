@@ -145,3 +145,6 @@ def item_metadata(item: Item) -> dict:
                   # never empty: a missing key would make `$not_contains` drop the item
                   "genres": list(item.genres) or ["(none)"]}
     return meta
+
+
+LIMIT_FIELDS = tuple(f.name for f in fields(Constraints))  # every limit a person can see and remove

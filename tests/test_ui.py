@@ -91,3 +91,19 @@ def test_feedback_buttons_change_the_next_turn(services):
         assert status and "Noted" not in status
     _, _, _, status, _ = edit("item:nope", "remove", state)
     assert "Choose an entry" in status
+
+
+def test_an_audience_is_a_limit_in_the_ledger_that_can_be_removed(services):
+    from chat_app.feedback import edit_ledger
+    from chat_app.pipeline import run_turn
+    from chat_app.render import ledger_entries
+
+    state = SessionState()
+    for _ in run_turn(services, state, "something for my 6 and 8 year olds tonight"):
+        pass
+    assert state.profile.constraints.audience == "family"
+    entry = next(e for e in ledger_entries(state.profile) if e["id"] == "limit:audience")
+    assert entry["text"] == "for the family" and entry["polarity"] == "limit"
+    edit_ledger(state, "limit:audience", "remove")
+    assert state.profile.constraints.audience is None
+    assert not any(e["id"] == "limit:audience" for e in ledger_entries(state.profile))
