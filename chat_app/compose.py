@@ -17,7 +17,7 @@ from retrieval.recommend import Query
 
 # what a mood asks of genres: (genres it favours, genres it rules against), as soft reranking signals
 MOOD_GENRES = {
-    "light-hearted": ({"Comedy", "Animation", "Children", "Romance", "Musical", "Adventure"},
+    "light-hearted": ({"Comedy", "Animation", "Children", "Musical"},
                       {"Horror", "War", "Thriller", "Crime", "Film-Noir"}),
     "feel-good": ({"Comedy", "Romance", "Musical", "Children", "Animation"}, {"Horror", "War", "Film-Noir"}),
     "uplifting": ({"Comedy", "Romance", "Musical", "Drama"}, {"Horror", "Film-Noir"}),

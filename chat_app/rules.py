@@ -97,7 +97,9 @@ _COMMON = {"something", "anything", "movie", "movies", "film", "films", "tonight
 
 def _negated(text: str, start: int) -> bool:
     window = text[max(0, start - 40) : start]
-    window = re.split(r"[.;!?]|(?<!anything )(?<!everything )\bbut\b", window, flags=re.IGNORECASE)[-1]
+    # a negation ends at a stop, at "but", or at a comma that starts a new request ("no mafia, a crime thriller")
+    window = re.split(r"[.;!?]|(?<!anything )(?<!everything )\bbut\b|,\s*(?=(?:a|an|the|some|something|just|"
+                      r"only|maybe|ideally|preferably)\b)", window, flags=re.IGNORECASE)[-1]
     return bool(_NEG_BEFORE.search(window))
 
 
