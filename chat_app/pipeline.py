@@ -176,6 +176,7 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
     state.shown.extend(p.item.id for p in picks)
     state.last_picks = [p.item.id for p in picks]
     # every pick is shown at once with its evidence and the why line built from it (true by construction)
+    evidence_start = time.perf_counter()
     evidence = [gather_evidence(p, state.profile, services.catalog, services.cf) for p in picks]
     writer = services.writer  # None: the why lines are the explanations (--explain evidence)
     recs = [Recommendation(p, why_line(e), done=writer is None, cites=citations(e), evidence=e)
@@ -183,6 +184,7 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
     view = TurnView(" ".join(filter(None, [honest, _intro(state.profile, clean.truncated, len(picks))])),
                     tuple(recs), state.profile,
                     timings=timings, problems=problems, intent=extraction.delta.intent, query=query)
+    timings["evidence_s"] = time.perf_counter() - evidence_start  # records and why lines for every pick
     timings["first_visible_s"] = time.perf_counter() - start
     explain_start = time.perf_counter()
     if writer is not None:

@@ -2,10 +2,13 @@
 
     python scripts/benchmark.py                      # default model, fresh index build, 12 turns
     python scripts/benchmark.py --model small --reuse-index --json out/bench.json
+    python scripts/benchmark.py --explain llm        # the LLM rephrases each pick's evidence (checked)
 
 Prints the index build time, per-turn latency split into extract / retrieve+rerank / explain, the time until
-the first recommendation is visible, the full reply time (median and p90 over the turns), and peak RSS.
-The turns go through chat_app.pipeline.run_turn, the same function the app serves.
+the first picks are visible, the full reply time (every pick explained and visible; median and p90 over the
+turns), the faithfulness of every explanation and citation shown (unsupported claims per
+`chat_app.faithfulness`), and peak RSS. The turns go through chat_app.pipeline.run_turn, the same function
+the app serves.
 """
 
 from __future__ import annotations
@@ -57,10 +60,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--turns", type=int, default=12, help="number of turns to time (>= 10 for the median)")
     parser.add_argument("--index-dir", type=Path, default=None, help="index folder (default: a fresh temp dir)")
     parser.add_argument("--reuse-index", action="store_true", help="do not time a fresh build; reuse --index-dir")
+    parser.add_argument("--explain", choices=("evidence", "llm"), default=None,
+                        help="how picks are explained (default: the app's default, --explain in launch.py)")
     parser.add_argument("--json", type=Path, default=None, help="also write the numbers to this JSON file")
     args = parser.parse_args(argv)
 
     from chat_app.factory import build_services
+    from chat_app.faithfulness import unsupported_claims
     from chat_app.pipeline import run_turn
     from chat_app.session import SessionState
     from chat_app.settings import Settings, available_cores
@@ -72,8 +78,11 @@ def main(argv: list[str] | None = None) -> int:
     overrides = {"model": args.model, "index_dir": index_dir}
     if args.threads:
         overrides["threads"] = args.threads
+    if args.explain:
+        overrides["explain"] = args.explain
     settings = Settings(**overrides)
-    report: dict = {"model": args.model, "threads": settings.threads, "cores": available_cores()}
+    report: dict = {"model": args.model, "threads": settings.threads, "cores": available_cores(),
+                    "explain": settings.explain}
 
     catalog = load_catalog(settings.catalog)
     embedder = SentenceTransformerEmbedder(threads=available_cores())  # a build has the machine to itself
@@ -90,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     for _ in run_turn(services, SessionState(), "I liked Toy Story"):  # warm-up, as launch.py does
         pass
 
-    rows = []
+    rows, explained, claims, by_llm = [], 0, [], 0
     dialogue_turns = [(d, t) for d in range(len(DIALOGUES)) for t in range(len(DIALOGUES[d]))]
     sessions: dict[int, SessionState] = {}
     for d, t in dialogue_turns[: args.turns]:
@@ -100,9 +109,15 @@ def main(argv: list[str] | None = None) -> int:
             pass
         timing = dict(view.timings)
         rows.append(timing)
+        for rec in view.recommendations:
+            explained += 1
+            by_llm += rec.explained_by == "llm"
+            claims += [f"{rec.ranked.item.label}: {c}" for c in unsupported_claims(
+                rec.explanation + "\n" + " · ".join(rec.cites), rec.evidence, services.catalog)]
         print(f"turn {len(rows):2d}  extract {timing.get('extract_s', 0):5.2f}  retrieve+rerank "
               f"{timing.get('retrieve_s', 0):5.2f}  first visible {timing.get('first_visible_s', 0):5.2f}  "
-              f"explain {timing.get('explain_s', 0):5.2f}  full {timing.get('total_s', timing.get('extract_s', 0)):5.2f}"
+              f"explain {timing.get('explain_s', 0):5.2f}  "
+              f"full {timing.get('total_s', timing.get('extract_s', 0)):5.2f}"
               f"  | {DIALOGUES[d][t][:50]}")
 
     def stat(key: str) -> dict:
@@ -110,14 +125,23 @@ def main(argv: list[str] | None = None) -> int:
         return {"median": round(statistics.median(values), 2), "p90": round(percentile(values, 0.9), 2),
                 "n": len(values)} if values else {}
 
-    for key in ("extract_s", "retrieve_s", "explain_s", "first_visible_s", "total_s"):
+    for key in ("extract_s", "retrieve_s", "evidence_s", "explain_s", "first_visible_s", "total_s"):
         report[key] = stat(key)
     report["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     report["pss_mib"] = proportional_set_size_mib()
     print("\nmedian (p90) over", len(rows), "turns:")
-    for key, label in (("extract_s", "extract"), ("retrieve_s", "retrieve+rerank"), ("explain_s", "explain"),
-                       ("first_visible_s", "first recommendation visible"), ("total_s", "full reply")):
-        print(f"  {label:30s} {report[key]['median']:6.2f} s  ({report[key]['p90']:.2f})")
+    report["faithfulness"] = {"explanations": explained, "unsupported_claims": len(claims),
+                              "rate": round(len(claims) / max(explained, 1), 4), "written_by_llm": by_llm}
+    for key, label in (("extract_s", "extract"), ("retrieve_s", "retrieve+rerank"),
+                       ("evidence_s", "evidence + why lines"), ("explain_s", "LLM prose (--explain llm)"),
+                       ("first_visible_s", "first picks visible"), ("total_s", "full reply (all explained)")):
+        if report[key]:
+            print(f"  {label:30s} {report[key]['median']:6.2f} s  ({report[key]['p90']:.2f})")
+    print(f"  {'faithfulness':30s} {len(claims)} unsupported claims in {explained} explanations "
+          f"({report['faithfulness']['rate']:.1%}); {by_llm} written by the LLM, the rest evidence lines "
+          f"(--explain {settings.explain})")
+    for claim in claims[:10]:
+        print("    " + claim)
     print(f"  {'peak RSS':30s} {report['peak_rss_mib']:6d} MiB")
     print(f"  {'PSS at the end':30s} {report['pss_mib']:6d} MiB  (shared model pages counted once)")
     if args.json:
