@@ -255,6 +255,7 @@ class Features:
     genre_fit: np.ndarray
     lexical: np.ndarray  # BM25 against the query's words, scaled to [0, 1] by the best candidate
     match: np.ndarray  # weighted share of the query's terms the item mentions, in [0, 1]
+    seed_genre: np.ndarray | None = None  # genre overlap (Jaccard) with the liked items, weighted as they are
     prefer_obscure: bool = False
 
     def score(self, weights: RerankWeights) -> np.ndarray:
@@ -266,7 +267,7 @@ class Features:
         else:
             popularity = self.popularity
         return feature_score(self.dense, self.cf, popularity, self.quality, self.dislike, self.genre_fit,
-                             weights, lexical=self.lexical, match=self.match)
+                             weights, lexical=self.lexical, match=self.match, seed_genre=self.seed_genre)
 
 
 def term_matches(ids: list[str], query: Query, lexicon: Lexicon | None) -> list[tuple[str, ...]]:
@@ -275,6 +276,17 @@ def term_matches(ids: list[str], query: Query, lexicon: Lexicon | None) -> list[
         return [() for _ in ids]
     sets = [(t, term_pool(lexicon, t)) for t, _ in query.terms]
     return [tuple(t for t, members in sets if i in members) for i in ids]
+
+
+def seed_genre_overlap(items: list[Item], query: Query, catalog: Catalog) -> np.ndarray:
+    """For each item, the weighted mean Jaccard overlap of its genres with each liked item's: "like Groundhog
+    Day" asks for its kind of film (a comedy), not for whatever its fans also watched."""
+    seeds = [(set(seed.genres), w) for i, w in query.items if (seed := catalog.get(i)) is not None and seed.genres]
+    total = sum(w for _, w in seeds)
+    if not seeds or total <= 0:
+        return np.zeros(len(items))
+    return np.array([sum(w * len(g & set(item.genres)) / len(g | set(item.genres)) for g, w in seeds) / total
+                     for item in items])
 
 
 def features(cands: Candidates, query: Query, catalog: Catalog, index: ItemIndex,
@@ -299,7 +311,8 @@ def features(cands: Candidates, query: Query, catalog: Catalog, index: ItemIndex
                           for i in items]),
         dislike=(vectors @ np.stack(avoid).T).max(axis=1) if avoid and ids else np.zeros(len(ids)),
         genre_fit=np.array([genre_fit_score(i, query.genre_fit) for i in items]),
-        lexical=lexical, match=match if ids else np.zeros(0), prefer_obscure=query.prefer_obscure)
+        lexical=lexical, match=match if ids else np.zeros(0), seed_genre=seed_genre_overlap(items, query, catalog),
+        prefer_obscure=query.prefer_obscure)
 
 
 def score(cands: Candidates, query: Query, catalog: Catalog, index: ItemIndex, *, k: int = 5,
