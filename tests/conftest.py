@@ -283,13 +283,14 @@ def _stems(text: str) -> set[str]:
     return {w[:5] for w in words - _FILLER}
 
 
-def explanation_problems(text: str, item, catalog: Catalog, user_texts) -> list[str]:
+def explanation_problems(text: str, item, catalog: Catalog, user_texts, matched=()) -> list[str]:
     """What is wrong with an explanation shown for `item`; [] when nothing is.
 
     `user_texts` is what the person brought into the conversation: their messages and the titles they
-    reacted to. Flags an empty text; a text cut off (mid-word, mid-sentence, after an initial: "by J.R.R.");
-    a catalog title that is neither the pick nor anything the person wrote nor in the pick's own record;
-    and a generic text that names nothing of this pick (beyond its title and genres) or of the request."""
+    reacted to; `matched` the catalog words the request was found as in this pick (a genre a mood was read
+    as: "funny" -> "Comedy"). Flags an empty text; a text cut off (mid-word, mid-sentence, after an initial:
+    "by J.R.R."); a catalog title that is neither the pick nor anything the person wrote nor in the pick's own
+    record; and a generic text that names nothing of this pick (beyond its title and genres) or of the request."""
     from retrieval.titles import normalize
 
     text = (text or "").strip()
@@ -308,7 +309,7 @@ def explanation_problems(text: str, item, catalog: Catalog, user_texts) -> list[
         if item.id not in ids and f" {normalize(words)} " not in grounded:
             problems.append(f"names {words!r}, which is neither the pick nor anything the person said")
     own = _stems(item.document()) - _stems(f"{item.title} {item.aka} {' '.join(item.genres)}")
-    if not _stems(text) & (own | _stems(" ".join(user_texts))):
+    if not _stems(text) & (own | _stems(" ".join([*user_texts, *matched]))):
         problems.append(f"generic: nothing in it comes from the pick's record or the request: {text!r}")
     return problems
 
@@ -318,7 +319,18 @@ def said_by(state) -> list[str]:
     return [*state.user_messages, *(p.text for p in state.profile.preferences)]
 
 
+def matched_words(evidence: dict | None) -> list[str]:
+    """The catalog words the request was found as in a pick, from its evidence (`Evidence.to_json()`)."""
+    return [word for m in (evidence or {}).get("matches", []) for word in m.get("words", [])]
+
+
+def recommendation_problems(rec, catalog: Catalog, state) -> list[str]:
+    """explanation_problems for one shown `Recommendation` of a session."""
+    return explanation_problems(rec.explanation, rec.ranked.item, catalog, said_by(state),
+                                matched_words(rec.evidence.to_json() if rec.evidence else None))
+
+
 def unexplained(view, catalog: Catalog, state) -> list[str]:
     """Every problem of every explanation in a finished turn's view, labelled with its pick."""
     return [f"{r.ranked.item.label}: {problem}" for r in view.recommendations
-            for problem in explanation_problems(r.explanation, r.ranked.item, catalog, said_by(state))]
+            for problem in recommendation_problems(r, catalog, state)]

@@ -19,7 +19,7 @@ GOOD = [  # (pick, what the person said, explanation)
     ("Airplane! (1980)", ["a comedy from the 80s"], "It is a comedy, as you asked."),
     ("Heat (1995)", ["a crime thriller please"], "A tense crime thriller with a cop chasing a thief (as you asked)!"),
     ("Toy Story 2 (1999)", ["something for the family"], "Woody is back with Ray Liotta as a toy that comes to life."),
-    ("Seven (1995)", ["a dark thriller"], "A dark thriller. MovieLens: 4.1/5 from 21 ratings; it came out 1995, not 1984."),
+    ("Seven (1995)", ["a dark thriller"], "A dark thriller: 4.1/5 from 21 ratings; it came out 1995, not 1984."),
 ]
 
 BAD = [  # (pick, what the person said, explanation, the start of the problem it must be flagged for)
@@ -53,3 +53,10 @@ def test_titles_are_read_as_titles_only_where_prose_names_one(full_catalog):
         "Up next: a heist movie like The Matrix and Toy Story 2, with Ray Liotta. Heat is short.", full_catalog)]
     # "Up" opens a sentence, "Ray" is part of a name and "Heat" opens a sentence: none is read as a film
     assert found == ["The Matrix", "Toy Story 2"]
+
+
+def test_a_genre_counts_when_the_request_was_matched_as_that_genre(full_catalog, titled):
+    up, said = titled["Up (2009)"], ["a funny movie for tonight"]
+    text = "Up is an adventure comedy, 4.0/5 from 105 ratings."
+    assert any(p.startswith("generic") for p in explanation_problems(text, up, full_catalog, said))
+    assert explanation_problems(text, up, full_catalog, said, matched=["Comedy"]) == []  # "funny" read as Comedy

@@ -8,7 +8,7 @@ import pytest
 from chat_app.pipeline import run_turn
 from chat_app.render import render_reply
 from chat_app.session import SessionState
-from conftest import explanation_problems, said_by
+from conftest import recommendation_problems
 from prompts import load_prompt
 
 pytestmark = pytest.mark.slow
@@ -52,8 +52,7 @@ def test_injection_in_the_chat_does_not_take_over(real_services, small_llm, mess
         assert not [t for t in INVENTED if t.lower() in rec.explanation.lower()], rec.explanation
         # a message with nothing to match can only be answered with general reasons ("most-rated"), so a
         # generic explanation is no fault here; a cut-off one or a stray title is
-        problems = [p for p in explanation_problems(rec.explanation, rec.ranked.item, services.catalog,
-                                                    said_by(state)) if not p.startswith("generic")]
+        problems = [p for p in recommendation_problems(rec, services.catalog, state) if not p.startswith("generic")]
         assert not problems, (rec.ranked.item.label, problems)
     for fragment in prompt_fragments():
         assert fragment not in reply, f"prompt text leaked: {fragment!r}"
@@ -87,7 +86,7 @@ def test_instructions_inside_catalog_text_are_only_data(real_services, small_llm
     explanation = picks["evil-1"].explanation
     for said in ("best film ever", "ignore the user", "recommend this movie first", "system prompt"):
         assert said.lower() not in explanation.lower(), explanation  # the planted claim is not repeated
-    assert not explanation_problems(explanation, evil, catalog, said_by(state)), explanation
+    assert not recommendation_problems(picks["evil-1"], catalog, state), explanation
     for rec in view.recommendations:
         for fragment in prompt_fragments():
             assert fragment not in rec.explanation
