@@ -35,6 +35,11 @@ MOOD_WORDS = {
     "emotional": "emotional", "scary": "scary", "mind-bending": "mind-bending", "mindbending": "mind-bending",
     "thought-provoking": "thought-provoking", "cozy": "cozy", "relaxing": "relaxing", "intense": "intense",
     "violent": "violent", "romantic": "romantic", "quirky": "quirky", "epic": "epic",
+    "scare me": "scary", "scared": "scary", "frightening": "scary", "terrifying": "scary", "spooky": "scary",
+    "creepy": "scary", "edge of my seat": "intense", "edge of your seat": "intense", "suspenseful": "intense",
+    "tense": "intense", "gripping": "intense", "thrilling": "intense", "nail-biting": "intense",
+    "heartwarming": "feel-good", "wholesome": "feel-good", "cheerful": "feel-good", "laugh": "funny",
+    "laughs": "funny", "silly": "funny",
     "hidden gem": "lesser-known", "hidden gems": "lesser-known", "lesser-known": "lesser-known",
     "lesser known": "lesser-known", "obscure": "lesser-known", "underrated": "lesser-known",
     "little-known": "lesser-known", "little known": "lesser-known", "under the radar": "lesser-known",
@@ -308,8 +313,9 @@ def language_said(text: str) -> str | None:
 def audience_said(text: str) -> str | None:
     for audience, pattern in AUDIENCE_SAID.items():
         if m := pattern.search(text):
-            if audience == "family" and _negated(text, m.start()):
-                return "adults"
+            if audience == "family" and re.search(r"\b(not|no|never)\s+(for\s+)?(the\s+)?$",
+                                                  text[max(0, m.start() - 12):m.start()], re.IGNORECASE):
+                return "adults"  # "not for kids" (a negation further back, "no horror, they're 6", is not it)
             return audience
     return None
 
