@@ -18,7 +18,9 @@ from retrieval.baselines import control_ranker
 SUITE = Path(__file__).parent / "dialogues" / "suite.yaml"
 # what each expectation type reached when these floors were set (rules-only reading, real ranking);
 # a type not listed must pass every time
-FLOORS_RULES = {"genres": 0.95, "match": 0.8, "seeded_by": 0.9}
+# measured 2026-11-29: genres 98.2% (56/57), likes 98.1%, closer_to 1/2; popular-only control 77.6% of all
+# expectations (genres 24.6%, match 0%), random-within-limits 72.4% (genres 15.8%), the app 98.7%
+FLOORS_RULES = {"genres": 0.95, "likes": 0.95, "closer_to": 0.5}
 RELEVANCE_TYPES = ("genres", "match", "nomatch", "no_genres", "closer_to")
 
 
