@@ -93,6 +93,8 @@ def write_prose(llm: ChatModel | None, evidence: Evidence, catalog: Catalog, *, 
     claims = unsupported_claims(sentence, evidence, catalog)
     if not set(fold(sentence).split()) & evidence_words(evidence):
         claims.append("says nothing from the evidence")
+    elif fold(sentence) in fold(fallback):
+        claims.append("only copies part of the why line")  # the whole line says more
     if claims:
         log.info("prose for %s rejected: %s", evidence.item.id, "; ".join(claims))
         return Prose(fallback, "evidence", tuple(claims))

@@ -61,6 +61,12 @@ def test_a_sentence_that_says_nothing_from_the_evidence_is_not_shown():
     assert prose.text == why_line(EVIDENCE) and prose.rejected == ("says nothing from the evidence",)
 
 
+def test_a_sentence_that_only_copies_part_of_the_why_line_gives_way_to_the_whole_line():
+    copy = why_line(EVIDENCE).split(". ")[0] + "."
+    prose = write_prose(ScriptedChatModel([copy]), EVIDENCE, CATALOG)
+    assert prose.text == why_line(EVIDENCE) and prose.rejected == ("only copies part of the why line",)
+
+
 def test_a_cut_off_or_failing_model_leaves_the_why_line():
     cut = write_prose(ScriptedChatModel(["A crime thriller with J.R.R."]), EVIDENCE, CATALOG)
     assert cut.text == why_line(EVIDENCE) and cut.rejected == ("no complete sentence",)
