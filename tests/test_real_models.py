@@ -9,6 +9,7 @@ import yaml
 
 from chat_app.pipeline import run_turn
 from chat_app.session import SessionState
+from conftest import unexplained
 
 pytestmark = pytest.mark.slow
 DIALOGUES = yaml.safe_load((Path(__file__).parent / "dialogues" / "core.yaml").read_text())
@@ -34,7 +35,8 @@ def check_turn(services, state, view, shown_before, expect):
         assert state.profile.constraints.satisfies(item), (item.label, state.profile.constraints)
         assert item.id not in state.profile.mentioned_ids(), f"recommended a mentioned movie: {item.label}"
         assert item.id not in shown_before, f"repeated {item.label}"
-    assert all(len(r.explanation.strip()) >= 15 for r in view.recommendations)
+    problems = unexplained(view, catalog, state)
+    assert not problems, problems
     likes = " | ".join(p.text.lower() for p in state.profile.liked())
     dislikes = " | ".join(p.text.lower() for p in state.profile.disliked())
     for text in expect.get("likes", []):
