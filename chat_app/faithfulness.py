@@ -296,8 +296,10 @@ def unsupported_claims(text: str, evidence: Evidence, catalog: Catalog) -> list[
     claims: list[str] = []
     # "you wanted X" and "you liked X" are read on the whole text, before any allowed words are masked
     _requests(text, support, claims)
-    allowed = [(m.start(), m.end()) for name in support.names for m in _find(text, name)
-               if fold(name) in support.titles]
+    allowed: list[tuple[int, int]] = []  # longest first: "Toy Story" inside "Toy Story 2" is not Toy Story
+    for name in (n for n in support.names if fold(n) in support.titles):
+        allowed += [(m.start(), m.end()) for m in _find(text, name)
+                    if not any(m.start() < end and start < m.end() for start, end in allowed)]
     for start, end in allowed:
         if _LIKED.search(text[:start]) and fold(text[start:end]) not in support.liked:
             claims.append(f"says the person liked {text[start:end]}, which the evidence does not show")

@@ -102,3 +102,12 @@ def test_names_and_numbers_that_are_also_titles_are_read_as_what_they_are():
     assert unsupported_claims("Matches your request: Keanu Reeves (cast). 43% of the 21 people who rated Heat (1995) "
                               "4+ rated it 4+ too (21% of all raters did).", evidence, catalog) == []
     assert unsupported_claims("As good as Keanu, the 2016 comedy.", evidence, catalog) != []
+
+
+def test_a_title_inside_a_longer_liked_title_is_the_longer_one():
+    """Seen on the real pipeline: the pick Toy Story, cited beside 'you liked Toy Story 2 (1999)'."""
+    toy, toy2 = Item("1", "Toy Story", 1995, genres=("Animation",)), Item("3114", "Toy Story 2", 1999)
+    evidence = Evidence(toy, similar=(Similar("3114", "Toy Story 2 (1999)", ("Animation",)),))
+    catalog = Catalog.from_items([toy, toy2])
+    assert unsupported_claims("Toy Story is animated too. you liked Toy Story 2 (1999)", evidence, catalog) == []
+    assert unsupported_claims("you liked Toy Story, so here it is", evidence, catalog) != []
