@@ -315,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     from chat_app.factory import build_services
     from chat_app.settings import Settings
 
-    overrides = {"model": args.model, "no_llm": args.no_llm}
+    overrides = {"model": args.model, "llm": not args.no_llm}
     if args.index_dir:
         overrides["index_dir"] = args.index_dir
     services = build_services(Settings(**overrides), progress=False)

@@ -51,7 +51,9 @@ class Settings(BaseSettings):
     sessions_db: Path = Field(default_factory=lambda: default_cache_dir() / "sessions.sqlite3",
                               description="SQLite file where conversations and feedback are kept across restarts")
     rebuild_index: bool = Field(False, description="rebuild the index even if it looks current")
-    no_llm: bool = Field(False, description="run without an LLM: rule-based understanding, template explanations")
+    # named "llm" so that the flag pair is --llm / --no-llm: argparse reads any flag starting with "--no-" as the
+    # negative of a boolean, so a field called no_llm made "--no-llm" mean no_llm=False
+    llm: bool = Field(True, description="use the LLM; --no-llm: rule-based understanding, evidence explanations")
     top_k: int = Field(5, ge=1, le=20, description="recommendations per reply")
     candidates: int = Field(50, ge=5, le=500, description="candidates retrieved before reranking")
     max_message_chars: int = Field(4000, ge=100, le=100_000, description="longest message read, in characters")
@@ -106,6 +108,10 @@ class Settings(BaseSettings):
         self.cache_dir = self.cache_dir.expanduser()
         self.sessions_db = self.sessions_db.expanduser()
         return self
+
+    @property
+    def no_llm(self) -> bool:
+        return not self.llm
 
     @property
     def auth_pair(self) -> tuple[str, str] | None:

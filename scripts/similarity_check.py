@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if not 1 <= args.seeds <= 2000:
         ap.error("--seeds must be between 1 and 2000")
-    services = build_services(Settings(no_llm=True), progress=False)
+    services = build_services(Settings(llm=False), progress=False)
     seeds = sorted(services.catalog, key=lambda i: -i.num_ratings)[: args.seeds]
     print(f"{len(seeds)} seeds; picks compared with the seed (mean over picks)")
     print(f"{'weights':<48} {'genre Jaccard':>13} {'in CF top 50':>12} {'popularity':>10}")

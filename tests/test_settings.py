@@ -56,3 +56,10 @@ def test_exposing_the_app_without_auth_is_warned_about():
     assert "anyone on your network" in exposure_warnings(Settings(host="0.0.0.0"))[0]
     assert "anyone with the link" in exposure_warnings(Settings(share=True))[0]
     assert exposure_warnings(Settings(host="0.0.0.0", share=True, auth="a:b")) == []
+
+
+def test_no_llm_flag_turns_the_llm_off():
+    # argparse reads a flag starting with "--no-" as a boolean's negative: the field is "llm" so that works
+    assert Settings.from_cli(["--no-llm"]).no_llm is True
+    assert Settings.from_cli([]).no_llm is False
+    assert Settings(llm=False).no_llm is True

@@ -93,7 +93,7 @@ def setup(args: argparse.Namespace):
     catalog = catalog_path(args.dialogues, cache)
     overrides = {"threads": args.threads} if args.threads is not None else {}
     settings = Settings(catalog=catalog, index_dir=cache / f"redial-index-{catalog.parent.name[-12:]}",
-                        cache_dir=cache, no_llm=args.no_llm, model=args.model, candidates=args.candidates,
+                        cache_dir=cache, llm=not args.no_llm, model=args.model, candidates=args.candidates,
                         **overrides)  # checks the settings before any slow work
     if not catalog.is_file():
         log.info("building the ReDial evaluation catalog in %s", catalog.parent)
