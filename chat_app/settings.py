@@ -65,7 +65,7 @@ class Settings(BaseSettings):
                              "per turn; see BENCHMARKS.md for what it gains on ReDial)")
     explain: str = Field("evidence", description="how picks are explained: 'evidence' (the why line built from "
                          "each pick's evidence, at once; the default, see BENCHMARKS.md) or 'llm' (the LLM rephrases "
-                         "that evidence in one checked sentence per pick: a second model context, ~1-2 s per pick "
+                         "that evidence in one checked sentence per pick: a second model context, about 2-3 s per pick "
                          "on 2 CPU cores)")
     rerank_blend: float = Field(0.5, ge=0.0, le=1.0, description="weight of the LLM's order against the "
                                 "retrieval order when --llm-rerank is on")
