@@ -21,7 +21,7 @@ def test_environment_variables(monkeypatch):
 @pytest.mark.parametrize("argv", [
     ["--port", "0"], ["--port", "abc"], ["--port", "99999"], ["--auth", "nopassword"], ["--auth", ":pw"],
     ["--engine", "magic"], ["--threads", "0"], ["--model", "   "], ["--top-k", "1000"], ["--port", "1" * 5000],
-    ["--rerank-blend", "2"], ["--rerank-blend", "nan"], ["--rerank-blend", "-0.1"],
+    ["--rerank-blend", "2"], ["--rerank-blend", "nan"], ["--rerank-blend", "-0.1"], ["--explain", "poetry"],
 ])
 def test_bad_values_are_refused_with_a_message(argv):
     with pytest.raises(ValidationError):
@@ -63,3 +63,8 @@ def test_no_llm_flag_turns_the_llm_off():
     assert Settings.from_cli(["--no-llm"]).no_llm is True
     assert Settings.from_cli([]).no_llm is False
     assert Settings(llm=False).no_llm is True
+
+
+def test_picks_are_explained_by_their_evidence_unless_asked_for_llm_prose():
+    assert Settings.from_cli([]).explain == "evidence"
+    assert Settings.from_cli(["--explain", "llm"]).explain == "llm"
