@@ -23,6 +23,9 @@ REQUESTS = Path(__file__).parent / "dialogues" / "requests.yaml"
 FLOORS_RULES = {"match": 0.8, "genres": 0.85, "nomatch": 0.9, "no_genres": 0.85, "audience": 0.85,
                 "top100_max": 0.85, "liked_pick": 0.8, "closer_to": 0.5}
 RELEVANCE = ("match", "nomatch", "genres", "no_genres", "language")
+# the small model's reading measured against rules on the hard dialogues below (2026-11-29): 46.3% both ways —
+# the 0.5B model answers the schema with empty lists; it must at least not make the reading worse
+SMALL_GAIN = -0.02
 
 
 def _save(report, name: str) -> None:
@@ -68,9 +71,14 @@ def test_a_ranker_that_ignores_the_request_fails(real_services, rules_report, co
     assert report.rate() <= rules_report.rate() - 0.25
 
 
-def test_small_model_reads_what_rules_cannot(real_services, small_llm, rules_report):
-    report = run_dialogues(replace(real_services, llm=small_llm, writer=None), load_dialogues(REQUESTS))
-    _save(report, "requests-small")
+def test_small_model_on_what_rules_cannot_read(real_services, small_llm):
+    """Where an LLM's reading would be worth its time: requests in other languages and themes said in other
+    words. The same dialogues are run with and without it; the whole file with an LLM takes too long for CI."""
+    hard = [d for d in load_dialogues(REQUESTS) if {"other-language", "theme-paraphrase"} & set(d.get("tags", ()))]
+    rules = run_dialogues(replace(real_services, llm=None, writer=None), hard)
+    small = run_dialogues(replace(real_services, llm=small_llm, writer=None), hard)
+    _save(rules, "requests-hard-rules")
+    _save(small, "requests-hard-small")
     for check in ("catalog", "constraints", "no_repeats", "explained", "answered"):
-        assert report.rate(check) == 1.0, check
-    assert report.rate() >= rules_report.rate() - 0.05, f"small model {report.rate():.1%}"
+        assert small.rate(check) == 1.0, check
+    assert small.rate() >= rules.rate() + SMALL_GAIN, f"small model {small.rate():.1%}, rules {rules.rate():.1%}"
