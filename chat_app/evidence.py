@@ -240,7 +240,9 @@ def why_line(evidence: Evidence) -> str:
                          f"({c.overall_percent}% of all raters did)")
     if not sentences:
         if "dense" in evidence.sources or "lexical" in evidence.sources:
-            sentences.append("Its description is close to what you wrote")
+            about = tuple(dict.fromkeys(evidence.item.keywords[:2] + evidence.item.tags[:2]))[:3]
+            sentences.append("Its description is close to what you wrote" + (f"; it is about {_quote(about)}"
+                                                                              if about else ""))
         elif "cf" in evidence.sources:
             sentences.append("People who rated the titles you named 4+ often rated it 4+ too")
         elif "popular" in evidence.sources:

@@ -111,7 +111,8 @@ def test_collaborative_evidence_counts_people_and_is_cited_only_above_the_base_r
 
 def test_a_pick_with_no_match_says_only_how_it_was_found_and_its_facts():
     evidence = gather_evidence(Ranked(SEVEN, 1.0, 0.5, 0.0, sources=("dense",)), profile(), CATALOG, None)
-    assert why_line(evidence) == "Its description is close to what you wrote. MovieLens: 4.0/5 from 203 ratings."
+    assert why_line(evidence) == ("Its description is close to what you wrote; it is about “serial killer”. "
+                                  "MovieLens: 4.0/5 from 203 ratings.")
     assert citations(evidence) == ()
     few = gather_evidence(Ranked(LOOPER, 1.0, 0.5, 0.0), profile(), CATALOG, None)
     assert few.facts()["mean_rating"] is None
