@@ -40,7 +40,7 @@ class Services:
     embedder: Embedder
     cf: ItemCF | None
     llm: ChatModel | None
-    writer: ChatModel | None = None  # the model that writes explanations; defaults to `llm`
+    writer: ChatModel | None = None  # rephrases each pick's evidence (--explain llm); None: the why lines stand
     k: int = 5
     n_candidates: int = 50
     max_message_chars: int = 4000

@@ -65,10 +65,6 @@ class Ranked:
     matched: tuple[str, ...] = ()  # the query's terms this item mentions
 
 
-def mentions_any(item: Item, terms: tuple[str, ...]) -> bool:
-    return bool(terms) and mentions(item, terms)
-
-
 def _weighted_mean(vectors: list[np.ndarray], weights: list[float]) -> np.ndarray | None:
     if not vectors:
         return None
@@ -130,7 +126,7 @@ class Candidates:
 
 def fits(item: Item | None, query: Query, exclude: set[str]) -> bool:
     return (item is not None and item.id not in exclude and query.constraints.satisfies(item)
-            and not mentions_any(item, query.avoid_terms))
+            and not (query.avoid_terms and mentions(item, query.avoid_terms)))
 
 
 def excluded(query: Query) -> set[str]:
