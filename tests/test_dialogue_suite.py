@@ -73,7 +73,10 @@ def test_suite_rules_only_passes_and_the_controls_fail(real_services):
 
 @pytest.mark.slow
 def test_suite_with_small_model(real_services, small_llm):
-    report = run_dialogues(replace(real_services, llm=small_llm, writer=small_llm), load_dialogues(SUITE))
+    # every third dialogue: the whole suite with the model reading every turn takes ~15 minutes on 2 cores
+    # (~11 s a turn with this machine's llama.cpp build); `python -m chat_app.scripted … --model small` runs all
+    dialogues = load_dialogues(SUITE)[::3]
+    report = run_dialogues(replace(real_services, llm=small_llm, writer=None), dialogues)
     _save(report, "suite-small")
     assert report.rate("constraints") == 1.0, "a shown item broke a hard constraint"
     for check in ("catalog", "no_repeats", "explained", "answered"):
