@@ -314,9 +314,12 @@ def explanation_problems(text: str, item, catalog: Catalog, user_texts, matched=
     return problems
 
 
-def said_by(state) -> list[str]:
-    """What the person brought into a conversation: their messages and every entry of the ledger."""
-    return [*state.user_messages, *(p.text for p in state.profile.preferences)]
+def said_by(state, catalog: Catalog | None = None) -> list[str]:
+    """What the person brought into a conversation: their messages, every entry of the ledger, and the catalog
+    title each typed title was linked to ("matrx" is The Matrix)."""
+    linked = [item.title for p in state.profile.preferences
+              if catalog is not None and p.item_id and (item := catalog.get(p.item_id))]
+    return [*state.user_messages, *(p.text for p in state.profile.preferences), *linked]
 
 
 def matched_words(evidence: dict | None) -> list[str]:
@@ -326,7 +329,7 @@ def matched_words(evidence: dict | None) -> list[str]:
 
 def recommendation_problems(rec, catalog: Catalog, state) -> list[str]:
     """explanation_problems for one shown `Recommendation` of a session."""
-    return explanation_problems(rec.explanation, rec.ranked.item, catalog, said_by(state),
+    return explanation_problems(rec.explanation, rec.ranked.item, catalog, said_by(state, catalog),
                                 matched_words(rec.evidence.to_json() if rec.evidence else None))
 
 
