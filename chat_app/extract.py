@@ -1,11 +1,18 @@
-"""Interest extraction: the LLM's structured reading of a message, grounded in the text and the catalog.
+"""Interest extraction: the rules' reading of a message, plus what an LLM adds where rules fail.
 
-The LLM answers a JSON schema (constrained decoding on llama.cpp, validated everywhere). Its answer is
-then grounded: titles must be written in the message and are linked to catalog ids by fuzzy matching
-(unknown titles stay text); hard constraints count only when the message states them (the deterministic
-reader in `chat_app.rules` must see them too); genres must be in the catalog's vocabulary. The rule-based
-reading fills what the LLM missed. If the LLM fails, the rule-based reading alone is used, and the turn
-records why.
+Two LLM readings exist, chosen by `Settings.reading`:
+
+- "gloss" (the default, `chat_app.gloss`): the LLM restates a message the rules could not read (another
+  language, a topic in other words) as a few plain English words, which the rules then read. 5-20
+  generated tokens: under a second on 2 CPU cores with the default model.
+- "json": the LLM answers a JSON schema (constrained decoding on llama.cpp, validated everywhere) with
+  titles, likes, dislikes and the turn's intent. Richer, but 60-160 generated tokens (5 s on 2 cores), and
+  on the request benchmark it added nothing the rules did not read (BENCHMARKS.md); for fast engines.
+
+Either answer is grounded: titles, people and studios must be written in the message and are linked to
+catalog ids by fuzzy matching; a language counts only when the message names one; a dislike read off a
+gloss counts only when the message negates something. The rules' reading wins where both read something.
+If the LLM fails, the rules' reading alone is used, and the turn records why.
 """
 
 from __future__ import annotations
@@ -14,8 +21,7 @@ import logging
 import re
 from dataclasses import dataclass, replace
 
-from rapidfuzz import fuzz
-
+from chat_app.gloss import MAX_PROMPT_MESSAGE, gloss, needs_gloss, read_gloss, written_in
 from chat_app.llm.base import ChatModel, ModelError, complete_json
 from chat_app.profile import ASPECT_KINDS, INTENTS, Delta, Preference, Profile
 from chat_app.rules import (GENRE_WORDS, ITEM_QUESTION, LANGUAGES, NATIVE_LANGUAGES, PICK_REFERENCE, language_said,
@@ -45,14 +51,14 @@ EXTRACT_SCHEMA = {
     "required": ["intent", "liked_titles", "disliked_titles", "likes", "dislikes"],
 }
 _NOT_A_TITLE = re.compile(r"^(it|that|this|that one|this one|them|those|these|the movie|the film)$", re.IGNORECASE)
-MAX_PROMPT_MESSAGE = 1500  # characters of the message shown to the LLM; the rules read all of it
-
+READINGS = ("gloss", "json")
 
 @dataclass(frozen=True)
 class Extraction:
     delta: Delta
     source: str  # "llm+rules" or "rules"
     problem: str | None = None  # why the LLM reading was not used
+    gloss: str = ""  # the LLM's plain-English restatement (reading "gloss")
 
 
 def describe_profile(profile: Profile) -> str:
@@ -62,14 +68,6 @@ def describe_profile(profile: Profile) -> str:
     dislikes = ", ".join(p.text for p in profile.disliked()) or "-"
     limits = "; ".join(profile.constraints.describe()) or "-"
     return f"likes: {likes}. dislikes: {dislikes}. limits: {limits}."
-
-
-def _written_in(phrase: str, message: str) -> bool:
-    """Is `phrase` in the message, allowing typos? ("Interstelar" for "Interstellar")."""
-    phrase, message = " ".join(phrase.lower().split()), " ".join(message.lower().split())
-    if not phrase or len(phrase) > len(message):
-        return False
-    return phrase in message or (len(phrase) >= 5 and fuzz.partial_ratio(phrase, message) >= 85)
 
 
 def _genre_of(text: str) -> str | None:
@@ -101,12 +99,12 @@ def ground(raw: dict, message: str, titles: TitleIndex, turn: int) -> Delta:
         for title in raw.get(field_name, []):
             if _NOT_A_TITLE.match(title.strip()) or PICK_REFERENCE.search(title):
                 continue  # "it", "the second one": references are resolved by the rules, not titles
-            if _written_in(title, message):
+            if written_in(title, message):
                 prefs.append(Preference("item", " ".join(title.split()), polarity, turn, item_id=titles.link(title)))
     for field_name, polarity in (("likes", "like"), ("dislikes", "dislike")):
         for aspect in raw.get(field_name, []):
             text = " ".join(aspect["text"].split())
-            if not text or (aspect["kind"] in ("person", "studio") and not _written_in(text, message)):
+            if not text or (aspect["kind"] in ("person", "studio") and not written_in(text, message)):
                 continue
             if aspect["kind"] == "audience":
                 audience = AUDIENCE_ALIASES.get(text.lower())
@@ -151,10 +149,20 @@ def settle_question(delta: Delta, message: str) -> Delta:
 
 def extract(llm: ChatModel | None, profile: Profile, recent: list[str], message: str, turn: int,
             titles: TitleIndex, *, latest_year: int = 2018, timeout_s: float | None = 60,
-            last_picks: list[str] = (), lexicon: Lexicon | None = None) -> Extraction:
+            last_picks: list[str] = (), lexicon: Lexicon | None = None, reading: str = "gloss") -> Extraction:
     rules = read_message(message, titles, turn, latest_year, last_picks, lexicon)
     if llm is None:
         return Extraction(rules, "rules")
+    if reading == "gloss":
+        if not needs_gloss(rules, message):
+            return Extraction(rules, "rules")
+        try:
+            text = gloss(llm, message, timeout_s)
+        except ModelError as exc:
+            log.warning("the gloss fell back to rules: %s", exc)
+            return Extraction(rules, "rules", str(exc))
+        extra = read_gloss(text, message, titles, turn, latest_year, lexicon)
+        return Extraction(combine(rules, extra), "llm+rules", gloss=text)
     prompt = load_prompt("extract").render(
         profile=describe_profile(profile),
         recent=("Earlier in the chat: " + " | ".join(recent)) if recent else "",

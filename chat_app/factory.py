@@ -52,4 +52,4 @@ def build_services(settings: Settings, *, progress: bool = True, embedder=None, 
         llm=llm, writer=writer, k=settings.top_k, n_candidates=settings.candidates,
         max_message_chars=settings.max_message_chars, llm_timeout_s=settings.llm_timeout,
         latest_year=max(years) if years else 2018, llm_rerank=settings.llm_rerank, rerank_blend=settings.rerank_blend,
-        lexicon=Lexicon(catalog))
+        lexicon=Lexicon(catalog), reading=settings.reading)

@@ -50,6 +50,7 @@ class Services:
     llm_rerank: bool = False  # reorder the top candidates with the LLM (listwise) before showing k
     rerank_blend: float = 0.5
     lexicon: Lexicon | None = None  # BM25 and literal term matching over the catalog
+    reading: str = "gloss"  # how the LLM reads a message: "gloss" or "json" (chat_app.extract)
     ranker: Callable[[Query, int], list[Ranked]] | None = None  # replaces the app's ranking (baselines, tests)
 
 
@@ -74,6 +75,7 @@ class TurnView:
     problems: tuple[str, ...] = ()
     intent: str = ""
     query: Query | None = None  # what the picks were ranked for (the evaluation reranks it other ways)
+    read_as: str = ""  # the LLM's plain-English gloss of the message, when it wrote one (chat_app.extract)
 
 
 def describe_item(item) -> str:
@@ -143,7 +145,7 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
     state.turn += 1
     extraction = extract(services.llm, state.profile, state.recent(), clean.text, state.turn, services.titles,
                          latest_year=services.latest_year, timeout_s=services.llm_timeout_s,
-                         last_picks=state.last_picks, lexicon=services.lexicon)
+                         last_picks=state.last_picks, lexicon=services.lexicon, reading=services.reading)
     state.profile = merge(state.profile, extraction.delta, state.turn)
     state.user_messages.append(clean.text)
     timings = {"extract_s": time.perf_counter() - start}
@@ -155,13 +157,13 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
                   "few from the catalog." if state.profile.is_empty else
                   "Happy to help. Tell me more (a mood, an era, a movie you loved) and I will find more.")
         yield TurnView(notice, profile=state.profile, finished=True, timings=timings, problems=problems,
-                       intent=extraction.delta.intent)
+                       intent=extraction.delta.intent, read_as=extraction.gloss)
         return
 
     about = extraction.delta.about if extraction.delta.intent == "question" and said_nothing_new else None
     if about and (item := services.catalog.get(about)):
         yield TurnView(describe_item(item), profile=state.profile, finished=True, timings=timings,
-                       problems=problems, intent="question")
+                       problems=problems, intent="question", read_as=extraction.gloss)
         return
 
     query, picks = rank(services, state, clean.text)
@@ -171,7 +173,7 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
         limits = "; ".join(state.profile.constraints.describe()) or "what you asked"
         yield TurnView(f"Nothing left in the catalog fits {limits}. Try loosening a limit, e.g. "
                        "\"any year is fine\" or \"horror is ok\".", profile=state.profile, finished=True,
-                       timings=timings, problems=problems, intent=extraction.delta.intent)
+                       timings=timings, problems=problems, intent=extraction.delta.intent, read_as=extraction.gloss)
         return
     state.shown.extend(p.item.id for p in picks)
     state.last_picks = [p.item.id for p in picks]
@@ -183,7 +185,8 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
             for p, e in zip(picks, evidence)]
     view = TurnView(" ".join(filter(None, [honest, _intro(state.profile, clean.truncated, len(picks))])),
                     tuple(recs), state.profile,
-                    timings=timings, problems=problems, intent=extraction.delta.intent, query=query)
+                    timings=timings, problems=problems, intent=extraction.delta.intent, read_as=extraction.gloss,
+                    query=query)
     timings["evidence_s"] = time.perf_counter() - evidence_start  # records and why lines for every pick
     timings["first_visible_s"] = time.perf_counter() - start
     explain_start = time.perf_counter()

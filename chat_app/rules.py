@@ -13,7 +13,7 @@ from typing import Iterator
 from chat_app.profile import Delta, Preference
 from retrieval.constraints import AUDIENCES, LANGUAGE_NAMES
 from retrieval.lexical import Lexicon
-from retrieval.match import fold
+from retrieval.match import fold, singular_forms
 from retrieval.titles import TitleIndex, normalize
 
 GENRE_WORDS = {
@@ -74,7 +74,7 @@ AUDIENCE_SAID = {
                          r"|\bmy (son|daughter|kids|children|little ones?|grandkids)\b|\bwith the kids\b"
                          r"|\b(he|she)(?:'s| is) \d{1,2}\b|\bthey(?:'re| are) \d{1,2}(?: and \d{1,2})?\b",
                          re.IGNORECASE),
-    "date": re.compile(r"\bdate[- ]night\b|\bon a date\b|\bfirst date\b|\bwith my (girlfriend|boyfriend|wife|"
+    "date": re.compile(r"\bdate[- ]night\b|\b(on|for) a date\b|\bfirst date\b|\bfor (a )?couples?\b|\bwith my (girlfriend|boyfriend|wife|"
                        r"husband|partner)\b|\bromantic evening\b|\b(our|an|my) anniversary\b|\bvalentine", re.IGNORECASE),
     "adults": re.compile(r"\b(adults? only|grown-?ups only|for (us )?adults|for grown-?ups|not for (the )?kids)\b",
                          re.IGNORECASE),
@@ -98,6 +98,19 @@ _COMMON = {"something", "anything", "movie", "movies", "film", "films", "tonight
            "yes", "no", "ok", "okay", "now", "again", "still", "older", "newer", "old", "new", "before", "after",
            "fun", "funny", "light", "dark", "home", "heat", "seven", "kids", "family", "war", "crime", "drama",
            "comedy", "horror", "action", "romance", "thriller", "western", "mystery", "fantasy", "adventure"}
+
+
+# short names for themes that catalogs spell out
+ABBREVIATIONS = {re.compile(r"\b(?:ww-?(?:ii|2)|world war (?:2|two)|second world war)\b", re.IGNORECASE): "world war ii",
+                 re.compile(r"\b(?:ww-?(?:i|1)|world war (?:1|one)|first world war)\b", re.IGNORECASE):
+                     "world war i"}
+
+
+def spell_out(text: str) -> str:
+    """"WWII movies" -> "world war ii movies": the catalog's own words for a theme."""
+    for pattern, full in ABBREVIATIONS.items():
+        text = pattern.sub(full, text)
+    return text
 
 
 def _negated(text: str, start: int) -> bool:
@@ -126,7 +139,8 @@ def years_and_runtime(text: str, latest_year: int = 2018) -> tuple[dict, list[st
             year, word = int(m.group(2)), m.group(1)
             upper = word.startswith(("before", "pre", "older", "earlier", "prior", "until", "up to"))
             inclusive = word in ("until", "up to")
-            if _NEG_BEFORE.search(t[max(0, m.start() - 30) : m.start()]):  # "nothing before 1990"
+            clause = re.split(r"[,.;!?]|\bbut\b", t[max(0, m.start() - 30) : m.start()])[-1]
+            if _NEG_BEFORE.search(clause):  # "nothing before 1990" (not "no horror, before 1990")
                 upper, inclusive = not upper, True
             if upper:
                 out["year_max"] = year - (0 if inclusive else 1)
@@ -340,6 +354,28 @@ def spot_terms(masked: str, lexicon: Lexicon, taken: set[str], turn: int) -> lis
     return out
 
 
+# "nothing about Vietnam", "not the mob ones": a word right after a negation names what to leave out
+_NEGATED_WORD = re.compile(r"\b(?:no|not|nothing|without|avoid|skip|none of|anything but|except)\s+"
+                           r"(?:(?:about|with|involving|featuring|the|any|of|in|more)\s+){0,2}([^\W\d_]{3,})\b",
+                           re.IGNORECASE)
+_NOT_A_TOPIC = {"too", "so", "very", "really", "that", "this", "those", "these", "one", "ones", "more", "much",
+                "sure", "fan", "big", "huge", "interested", "into", "keen", "over", "under", "longer", "older", "than"}
+
+
+def spot_disliked_words(masked: str, lexicon: Lexicon, taken: set[str], turn: int) -> list[Preference]:
+    """Words the person negates that the catalog uses as a topic, though not as a keyword of its own
+    ("Vietnam" is a tag and part of "vietnam war"; "mob" is in descriptions): disliked, so excluded."""
+    out = []
+    for m in _NEGATED_WORD.finditer(masked):
+        word = m.group(1).lower()
+        if word in taken or any(form in taken for form in singular_forms(word)) or word in _NOT_A_TOPIC or word in GENRE_WORDS or word in MOOD_WORDS \
+                or not lexicon.is_topic_word(word):
+            continue
+        out.append(Preference("theme", word, "dislike", turn))
+        taken.add(word)
+    return out
+
+
 def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 2018,
                  last_picks: list[str] | tuple[str, ...] = (), lexicon: Lexicon | None = None) -> Delta:
     """Everything this module can read off one message, as a Delta.
@@ -381,7 +417,7 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
 
     masked = take_titles(masked, spotted)
     if lexicon is not None:  # mend misspelt words ("hiest", "blade runer"), then look for titles again
-        masked = lexicon.correct(masked)
+        masked = spell_out(lexicon.correct(masked))
         masked = take_titles(masked, [s for s in spot_titles(masked, titles) if s[0]])
     lower = masked.lower()
     constraints, lifted = years_and_runtime(masked, latest_year)
@@ -416,6 +452,7 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
         constraints["audience"] = audience
     if lexicon is not None:  # first, so a name the catalog knows gets the catalog's kind (a studio, a theme)
         prefs += spot_terms(masked, lexicon, {p.text.lower() for p in prefs}, turn)
+        prefs += spot_disliked_words(masked, lexicon, {w for p in prefs for w in p.text.lower().split()}, turn)
     taken = {p.text.lower() for p in prefs}
     for m in _PERSON.finditer(masked):
         name = m.group(1).strip(" .")

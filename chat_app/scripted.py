@@ -306,6 +306,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("script", type=Path, help="YAML file of dialogues")
     parser.add_argument("--model", default="small", help="default, small, a .gguf path, or an HF id")
     parser.add_argument("--no-llm", action="store_true", help="rule-based understanding only")
+    parser.add_argument("--reading", choices=("gloss", "json"), default="gloss",
+                        help="how the LLM reads each message (see chat_app.extract)")
     parser.add_argument("--index-dir", type=Path, default=None)
     parser.add_argument("--json", type=Path, default=None, help="write the report here too")
     parser.add_argument("--ranker", choices=("app",) + CONTROLS, default="app",
@@ -315,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     from chat_app.factory import build_services
     from chat_app.settings import Settings
 
-    overrides = {"model": args.model, "llm": not args.no_llm}
+    overrides = {"model": args.model, "llm": not args.no_llm, "reading": args.reading}
     if args.index_dir:
         overrides["index_dir"] = args.index_dir
     services = build_services(Settings(**overrides), progress=False)

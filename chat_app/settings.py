@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     seed: int = Field(0, description="random seed for the LLM")
     llm_rerank: bool = Field(False, description="let the LLM reorder the top 20 candidates (one extra prompt "
                              "per turn; see BENCHMARKS.md for what it gains on ReDial)")
+    reading: str = Field("gloss", description="how the LLM reads a message: 'gloss' (one short line of plain "
+                         "English that the rules then read: other languages, themes in other words; under a second "
+                         "on 2 CPU cores) or 'json' (titles, likes, dislikes and intent as JSON: about 5 s on 2 "
+                         "cores, for fast engines; see BENCHMARKS.md)")
     explain: str = Field("evidence", description="how picks are explained: 'evidence' (the why line built from "
                          "each pick's evidence, at once; the default, see BENCHMARKS.md) or 'llm' (the LLM rephrases "
                          "that evidence in one checked sentence per pick: a second model context, about 2-3 s per pick "
@@ -92,6 +96,13 @@ class Settings(BaseSettings):
     def _explain_known(cls, value: str) -> str:
         if value not in ("evidence", "llm"):
             raise ValueError("explain must be evidence or llm")
+        return value
+
+    @field_validator("reading")
+    @classmethod
+    def _reading_known(cls, value: str) -> str:
+        if value not in ("gloss", "json"):
+            raise ValueError("reading must be gloss or json")
         return value
 
     @field_validator("model")

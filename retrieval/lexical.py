@@ -157,6 +157,16 @@ class Lexicon:
             return frozenset()
         return frozenset(self.ids[i] for i, text in enumerate(self._folded) if pattern.search(text))
 
+    def is_topic_word(self, word: str, max_share: float = 0.05) -> bool:
+        """Is a single word something a few items are about (mentioned by 3 to `max_share` of the catalog), not
+        a common word? For words the person rules out, where a wrong guess costs little."""
+        from bm25s.stopwords import STOPWORDS_EN
+
+        folded = fold(word)
+        if folded in GENERIC or folded in STOPWORDS_EN or len(folded) < 3:
+            return False
+        return 3 <= len(self.matching(folded)) <= max(3, int(max_share * len(self.ids)))
+
     def backoff(self, term: str, max_share: float = 0.02) -> list[str]:
         """The distinctive words of a several-word term that name topics on their own, for when the whole term
         is too rare: "courtroom drama" -> ["courtroom"]."""

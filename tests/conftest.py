@@ -138,7 +138,8 @@ def scripted() -> ScriptedChatModel:
 def services(slice_services_base, scripted):
     from dataclasses import replace
 
-    return replace(slice_services_base, llm=scripted, writer=scripted)
+    # the scripted model answers as the JSON reading expects; tests of the gloss reading say reading="gloss"
+    return replace(slice_services_base, llm=scripted, writer=scripted, reading="json")
 
 
 class FailingModel:

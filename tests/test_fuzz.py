@@ -7,7 +7,7 @@ from chromadb.api.types import validate_where
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from chat_app.compose import compose_query
-from chat_app.extract import extract
+from chat_app.extract import READINGS, extract
 from chat_app.profile import Profile, merge
 from chat_app.rules import read_message
 from conftest import ScriptedChatModel
@@ -31,13 +31,14 @@ messages = st.one_of(st.text(max_size=300), st.sampled_from([
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(answer=answers, message=messages)
-def test_any_llm_answer_and_message_make_a_valid_query(slice_services_base, answer, message):
+@given(answer=answers, message=messages, reading=st.sampled_from(READINGS))
+def test_any_llm_answer_and_message_make_a_valid_query(slice_services_base, answer, message, reading):
     titles = slice_services_base.titles
     profile = Profile()
     for turn in (1, 2):
         llm = ScriptedChatModel([answer, answer])
-        result = extract(llm, profile, ["earlier"], message, turn, titles, last_picks=["1", "2571"])
+        result = extract(llm, profile, ["earlier"], message, turn, titles, last_picks=["1", "2571"],
+                         lexicon=slice_services_base.lexicon, reading=reading)
         profile = merge(profile, result.delta, turn)
         query = compose_query(profile, fallback_text=message)
         where = query.constraints.where()

@@ -27,7 +27,7 @@ INVENTED = ("Godfather Part IV", "Return of the Don", "Sharknado 9", "Fake Movie
 
 def prompt_fragments() -> list[str]:
     fragments = []
-    for name in ("extract", "explain"):
+    for name in ("extract", "explain", "gloss"):
         system = load_prompt(name).system.render(**{v: "x" for v in load_prompt(name).variables})
         fragments += [line.strip() for line in system.splitlines() if len(line.strip()) > 40]
     return fragments

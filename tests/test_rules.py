@@ -19,6 +19,7 @@ from retrieval.titles import TitleIndex
     ("something recent", {"year_min": 2013}),
     ("I loved it", {}),
     ("nothing before 1990", {"year_min": 1990}),
+    ("no horror, before 1990", {"year_max": 1989}),
     ("not after 2005", {"year_max": 2005}),
     ("up to 1999", {"year_max": 1999}),
 ])

@@ -1,0 +1,121 @@
+"""The gloss reading: an LLM restates a message as a few plain English words that the rules then read.
+
+Rules read titles, years, runtimes, genres, moods and the catalog's own theme words exactly, but not a
+request in another language ("Quiero ver una película de zombis") or a topic said in other words ("little
+green men invading Earth"). For those, the LLM writes a short gloss ("zombie", "alien invasion") and
+`chat_app.rules` reads it like a message. A gloss costs 5-20 generated tokens (under a second on 2 CPU cores
+with the default model), not the 60-160 of a JSON reading. An English message the rules already understood
+is not glossed. What the gloss says is kept only where the message supports it (see `read_gloss`).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from rapidfuzz import fuzz
+
+from chat_app.llm.base import ChatModel, complete
+from chat_app.profile import Delta
+from chat_app.rules import language_said, read_message
+from prompts import load_prompt
+from retrieval.lexical import GENERIC, Lexicon
+from retrieval.titles import TitleIndex
+
+MAX_PROMPT_MESSAGE = 1500  # characters of the message shown to the LLM; the rules read all of it
+GLOSS_TOKENS = 40  # a gloss is one short line; a longer answer is cut, not waited for
+# "no", "sin", "kein", "pas", "без", "不", "말고"…: a gloss may say "no ..." only where the message negates
+NEGATION_ANY = re.compile(
+    r"\b(no|not|without|never|nothing|avoid|except|don'?t|sin|nada|ni|ningún|ninguna|pas|sans|aucun|aucune|"
+    r"rien|kein|keine|keinen|keiner|nicht|ohne|non|senza|niente|nessun|nem|sem|não|nao|нет|не|без|ни|niet|geen|"
+    r"inte|utan|ikke)\b|不|没|沒|別|别|ない|なし|以外|말고|없는|싫|빼고", re.IGNORECASE)
+_NUMBER = re.compile(r"\d+")
+
+
+def written_in(phrase: str, message: str) -> bool:
+    """Is `phrase` in the message, allowing typos? ("Interstelar" for "Interstellar")."""
+    phrase, message = " ".join(phrase.lower().split()), " ".join(message.lower().split())
+    if not phrase or len(phrase) > len(message):
+        return False
+    return phrase in message or (len(phrase) >= 5 and fuzz.partial_ratio(phrase, message) >= 85)
+
+
+# languages a message is told apart from English among: a wide set makes short English requests ("Kubrick",
+# "zombie movies") look like something else; with this set, no English message of the request benchmark
+# reaches FOREIGN_CONFIDENCE and every other-language one does
+_LANGID_LANGUAGES = ["en", "es", "fr", "de", "it", "pt", "nl", "sv", "da", "no", "fi", "pl", "tr", "ru", "ja", "zh",
+                     "ko", "hi"]
+FOREIGN_CONFIDENCE = 0.8
+
+
+@cache
+def _language_identifier():
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+    identifier.set_languages(_LANGID_LANGUAGES)
+    return identifier
+
+
+def in_english(message: str) -> bool:
+    """False when the message is, with confidence, in another language (py3langid)."""
+    language, confidence = _language_identifier().classify(message[:MAX_PROMPT_MESSAGE])
+    return language == "en" or confidence < FOREIGN_CONFIDENCE
+
+
+def needs_gloss(rules: Delta, message: str) -> bool:
+    """Is there something in the message the rules could not read? Any message in another language; an
+    English one unless the rules found a title, a person or a studio in it (named things they read exactly),
+    or it is short and they read something in it ("zombie movies"). Glossing an English message the rules
+    understood gains nothing, and a small model's gloss of it can add noise ("leonardo dicapprio movies" ->
+    "star wars, a star wars sequel, ...")."""
+    if rules.intent in ("feedback", "question"):  # a reaction to the picks, a question: rules read those
+        return False
+    if not in_english(message):
+        return True
+    if any(p.kind in ("item", "person", "studio") for p in rules.preferences):
+        return False
+    content = [w for w in re.findall(r"[^\W\d_]+", message.lower()) if w not in GENERIC and len(w) > 2]
+    understood = rules.preferences or {"languages", "audience"} & set(rules.constraints)
+    return not (understood and len(content) <= 3)
+
+
+def gloss(llm: ChatModel, message: str, timeout_s: float | None = 60) -> str:
+    """The LLM's one-line plain-English restatement of `message` (may raise ModelError)."""
+    prompt = load_prompt("gloss").render(message=message[:MAX_PROMPT_MESSAGE])
+    answer = complete(llm, prompt, max_tokens=GLOSS_TOKENS, temperature=0.0, timeout_s=timeout_s)
+    line = next((line for line in answer.splitlines() if line.strip()), "")
+    line = line.split("->")[-1]  # a model that echoes the examples' "message -> line" shape
+    return " ".join(line.strip().strip("\"'`").split())[:300]
+
+
+def read_gloss(text: str, message: str, titles: TitleIndex, turn: int, latest_year: int = 2018,
+               lexicon: Lexicon | None = None) -> Delta:
+    """What the rules read off a gloss, kept where the message supports it: titles, people and studios only
+    when written in the message; dislikes and excluded genres only when the message negates something;
+    years and runtimes only when their numbers are in the message; a language only when the message names
+    one (a Spanish message is not a request for Spanish films)."""
+    said = read_message(text, titles, turn, latest_year, (), lexicon)
+    negates = bool(NEGATION_ANY.search(message.replace("有没有", "").replace("有沒有", "")))  # "is there"
+    numbers = set(_NUMBER.findall(message))
+    prefs = []
+    for pref in said.preferences:
+        if pref.kind in ("item", "person", "studio") and not written_in(pref.text, message):
+            continue
+        if pref.polarity == "dislike" and not negates:
+            continue
+        prefs.append(pref)
+    constraints = {}
+    for key, value in said.constraints.items():
+        if key == "genres_excluded":
+            if negates and value:
+                constraints[key] = value
+        elif key == "languages":
+            if language_said(message) == value[0]:
+                constraints[key] = value
+        elif key == "audience":
+            constraints[key] = value
+        elif key != "genres_required" and set(_NUMBER.findall(text)) <= numbers:
+            constraints[key] = value
+    # the rules' reading of the message sets the intent
+    return Delta(preferences=tuple(prefs), constraints=constraints)

@@ -1,0 +1,43 @@
+"""The rules' reading against the whole shipped catalog's vocabulary (retrieval.lexical.Lexicon)."""
+
+import pytest
+
+from chat_app.rules import read_message, spell_out
+from retrieval.lexical import Lexicon
+from retrieval.titles import TitleIndex
+
+
+@pytest.fixture(scope="module")
+def reader(full_catalog):
+    lexicon, titles = Lexicon(full_catalog), TitleIndex.from_catalog(full_catalog)
+    return lambda message: read_message(message, titles, 1, lexicon=lexicon)
+
+
+def entries(delta):
+    return {(p.kind, p.text.lower(), p.polarity) for p in delta.preferences}
+
+
+@pytest.mark.parametrize("message, word", [
+    ("war movies, but nothing about Vietnam", "vietnam"),
+    ("Scorsese films, but not the mob ones", "mob"),
+    ("a comedy, nothing with clowns", "clown"),
+])
+def test_a_negated_topic_word_is_a_dislike(reader, message, word):
+    assert ("theme", word, "dislike") in entries(reader(message))
+
+
+@pytest.mark.parametrize("message", ["no more than 2 hours", "nothing too silly", "not a fan of musicals",
+                                     "not sure, maybe something with space", "no subtitles"])
+def test_a_negation_of_no_topic_excludes_no_theme(reader, message):
+    assert not any(kind == "theme" and polarity == "dislike" for kind, _, polarity in entries(reader(message)))
+
+
+def test_abbreviated_wars_are_spelled_as_the_catalog_does(reader):
+    assert spell_out("a WWII movie, or WW1") == "a world war ii movie, or world war i"
+    assert spell_out("a great war movie") == "a great war movie"
+    assert ("theme", "world war ii", "like") in entries(reader("a WWII movie"))
+
+
+@pytest.mark.parametrize("message", ["something for a date", "romantic comedy, for couples", "date night"])
+def test_a_date_in_other_words_is_the_date_audience(reader, message):
+    assert reader(message).constraints.get("audience") == "date"
