@@ -134,7 +134,7 @@ def combine(primary: Delta, extra: Delta) -> Delta:
         intent = "new_request"
     return Delta(intent, primary.preferences + added, {**extra.constraints, **primary.constraints},
                  tuple(dict.fromkeys(primary.lifted + extra.lifted)), tuple(dict.fromkeys(primary.seen + extra.seen)),
-                 primary.about)
+                 primary.about, primary.change_of_mind or extra.change_of_mind)
 
 
 def settle_question(delta: Delta, message: str) -> Delta:

@@ -30,6 +30,15 @@ NEGATION_ANY = re.compile(
     r"rien|kein|keine|keinen|keiner|nicht|ohne|non|senza|niente|nessun|nem|sem|não|nao|нет|не|без|ни|niet|geen|"
     r"inte|utan|ikke)\b|不|没|沒|別|别|ない|なし|以外|말고|없는|싫|빼고", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+")
+# a gloss may name an audience only where the message has a word for who the film is for, in some language:
+# a small model that cannot read a message tends to answer with an example ("animation, for kids")
+AUDIENCE_ANY = re.compile(
+    r"\b(kids?|child|children|family|families|son|daughter|toddlers?|year[- ]olds?|date|couples?|adults?|"
+    r"grown-?ups|anniversary|valentine|girlfriend|boyfriend|wife|husband|partner|niñ[oa]s?|hij[oa]s?|familia|"
+    r"cita|pareja|adultos|enfants?|famille|rendez-vous|couple|adultes|kinder|kindern|familie|erwachsene|"
+    r"bambin[io]|figli|famiglia|appuntamento|adulti|crianças|filhos|família|encontro|kinderen|дет\w*|семь\w*|"
+    r"свидани\w*|взросл\w*)\b|子供|子ども|こども|家族|デート|大人|孩子|儿童|兒童|家庭|约会|約會|成人|아이|가족|데이트|어른",
+    re.IGNORECASE)
 
 
 def written_in(phrase: str, message: str) -> bool:
@@ -92,17 +101,19 @@ def gloss(llm: ChatModel, message: str, timeout_s: float | None = 60) -> str:
 def read_gloss(text: str, message: str, titles: TitleIndex, turn: int, latest_year: int = 2018,
                lexicon: Lexicon | None = None) -> Delta:
     """What the rules read off a gloss, kept where the message supports it: titles, people and studios only
-    when written in the message; dislikes and excluded genres only when the message negates something;
-    years and runtimes only when their numbers are in the message; a language only when the message names
+    when written in the message; dislikes and excluded genres only when the message negates something; an
+    audience (and the children's genre) only when the message has a word for who it is for; years and
+    runtimes only when their numbers are in the message; a language only when the message names
     one (a Spanish message is not a request for Spanish films)."""
     said = read_message(text, titles, turn, latest_year, (), lexicon)
     negates = bool(NEGATION_ANY.search(message.replace("有没有", "").replace("有沒有", "")))  # "is there"
+    for_someone = bool(AUDIENCE_ANY.search(message))
     numbers = set(_NUMBER.findall(message))
     prefs = []
     for pref in said.preferences:
         if pref.kind in ("item", "person", "studio") and not written_in(pref.text, message):
             continue
-        if pref.polarity == "dislike" and not negates:
+        if (pref.polarity == "dislike" and not negates) or (pref.text == "Children" and not for_someone):
             continue
         prefs.append(pref)
     constraints = {}
@@ -114,7 +125,8 @@ def read_gloss(text: str, message: str, titles: TitleIndex, turn: int, latest_ye
             if language_said(message) == value[0]:
                 constraints[key] = value
         elif key == "audience":
-            constraints[key] = value
+            if for_someone:
+                constraints[key] = value
         elif key != "genres_required" and set(_NUMBER.findall(text)) <= numbers:
             constraints[key] = value
     # the rules' reading of the message sets the intent

@@ -42,6 +42,7 @@ class Delta:
     lifted: tuple[str, ...] = ()  # constraint fields the user withdrew ("any year is fine")
     seen: tuple[str, ...] = ()  # catalog ids the person has seen: never recommended, no taste signal
     about: str | None = None  # with intent "question": the catalog id asked about
+    change_of_mind: bool = False  # "... instead", "changed my mind": new genres and moods replace earlier ones
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,11 @@ class Profile:
 
 
 def merge(profile: Profile, delta: Delta, turn: int) -> Profile:
-    prefs = {p.key: p for p in profile.preferences}
-    order = [p.key for p in profile.preferences]
+    earlier = profile.preferences
+    if delta.change_of_mind and any(p.kind in ("genre", "mood") and p.polarity == "like" for p in delta.preferences):
+        earlier = tuple(p for p in earlier if not (p.kind in ("genre", "mood") and p.polarity == "like"))
+    prefs = {p.key: p for p in earlier}
+    order = [p.key for p in earlier]
     excluded = set(profile.constraints.genres_excluded)
     for new in delta.preferences:
         new = replace(new, turn=turn)

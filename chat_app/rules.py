@@ -85,6 +85,8 @@ NEGATIONS = r"(?:no|not|without|never|nothing|avoid|except|hate|hated|dislike|di
             r"everything but|not into|can't stand|cant stand|sick of|tired of|other than|rather than)"
 _NEG_BEFORE = re.compile(r"\b" + NEGATIONS + r"\b[\w\s,'-]{0,24}$", re.IGNORECASE)
 _ONLY_BEFORE = re.compile(r"\b(only|must be|has to be|have to be|strictly|nothing but|exclusively)\s+(an?\s+)?$")
+_CHANGE_OF_MIND = re.compile(r"\b(instead|changed? (my|our) minds?|on second thought|scratch that|too (heavy|dark|"
+                             r"sad|depressing|bleak|serious|grim|intense|silly|light))\b", re.IGNORECASE)
 _LIFT = re.compile(r"\b(is|are|'s)\s+(fine|ok|okay|good|alright|great)\b|\bactually\b", re.IGNORECASE)
 _GREETING = re.compile(r"^\s*(hi|hello|hey|hola|bonjour|salut|hallo|ciao|ola|olá|namaste|yo|good (morning|evening|afternoon)"
                        r"|thanks?|thank you|merci|gracias|danke)\b[\s!.,?]*$", re.IGNORECASE)
@@ -469,4 +471,4 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
         if about := asked_about(text, titles, last_picks):  # "what is #2 about?": no taste signal in it
             return Delta(intent="question", about=about)
     return Delta(intent=intent, preferences=tuple(prefs), constraints=constraints, lifted=tuple(lifted),
-                 seen=tuple(dict.fromkeys(seen)))
+                 seen=tuple(dict.fromkeys(seen)), change_of_mind=bool(_CHANGE_OF_MIND.search(text)))

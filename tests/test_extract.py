@@ -93,7 +93,9 @@ def test_a_gloss_cannot_add_titles_people_dislikes_or_limits_the_message_does_no
     got = prefs(result)
     assert not any(kind in ("item", "person") for kind, *_ in got)
     assert not any(polarity == "dislike" for _, _, polarity, _ in got)  # the message negates nothing
-    assert set(result.delta.constraints) <= {"audience"}  # an audience in other words is the gloss's to read
+    assert result.delta.constraints == {}
+    _, result = gloss_extract(services, "animation, for kids", "películas para ver en familia")
+    assert result.delta.constraints == {"audience": "family"}  # the message has a word for who it is for
 
 
 def test_a_gloss_keeps_what_the_message_negates_and_the_numbers_it_states(services):

@@ -52,3 +52,15 @@ def test_same_item_by_different_names_is_one_entry():
     p = merge(Profile(), Delta(preferences=(like("item", "the matrix", "2571"),)), 1)
     p = merge(p, Delta(preferences=(dislike("item", "Matrix", "2571"),)), 2)
     assert len(p.preferences) == 1 and p.preferences[0].polarity == "dislike"
+
+
+def test_a_change_of_mind_replaces_earlier_genres_and_moods_only():
+    p = merge(Profile(), Delta(preferences=(like("genre", "War"), like("mood", "dark"), like("item", "Heat", "6"),
+                                            dislike("person", "Adam Sandler"))), 1)
+    same = merge(p, Delta(preferences=(like("mood", "fun"),)), 2)
+    assert {x.text for x in same.preferences} == {"War", "dark", "Heat", "Adam Sandler", "fun"}
+    changed = merge(p, Delta(preferences=(like("mood", "fun"),), change_of_mind=True), 2)
+    assert {x.text for x in changed.preferences} == {"Heat", "Adam Sandler", "fun"}
+    # "something else instead" with no new genre or mood keeps what there was
+    kept = merge(p, Delta(change_of_mind=True), 2)
+    assert kept.preferences == p.preferences

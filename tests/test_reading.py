@@ -41,3 +41,10 @@ def test_abbreviated_wars_are_spelled_as_the_catalog_does(reader):
 @pytest.mark.parametrize("message", ["something for a date", "romantic comedy, for couples", "date night"])
 def test_a_date_in_other_words_is_the_date_audience(reader, message):
     assert reader(message).constraints.get("audience") == "date"
+
+
+@pytest.mark.parametrize("message, changed", [("hmm, too heavy for tonight. something fun instead", True),
+                                              ("changed my mind, I want to be scared", True),
+                                              ("something fun with Tom Hanks", False)])
+def test_a_change_of_mind_is_read(reader, message, changed):
+    assert reader(message).change_of_mind is changed
