@@ -223,7 +223,8 @@ _SEEN_ALL = re.compile(r"\b(seen|saw|watched)\s+(them all|all of (them|these|tho
 _PUT_OFF = re.compile(r"\b(boring|meh|nope|not for me|not that|no to|hate|hated|dislike|skip|pass on|"
                       r"don'?t like|didn'?t like|not into|awful|bad)\b", re.IGNORECASE)
 _DRAWN = re.compile(r"\b(more like|like|liked|love|loved|enjoyed|great|perfect|yes|sounds good|interesting|nice|"
-                    r"good one|awesome|amazing|favou?rite)\b", re.IGNORECASE)
+                    r"good one|awesome|amazing|favou?rite|my (?:style|thing|taste|jam|kind of|type of|sort of)|"
+                    r"cup of tea|up my (?:alley|street)|appeals?|intrigu\w*|fun)\b", re.IGNORECASE)
 # "it" / "that one" when the last reply had a single pick (a person recommending one movie at a time)
 _ANAPHORA = re.compile(r"\b(it|that one|this one|that movie|this movie|that film|this film)\b", re.IGNORECASE)
 _HOLD_BACK = re.compile(r"\b(" + NEGATIONS + r"|haven'?t|hasn'?t|have not|wasn'?t|not sure)\b", re.IGNORECASE)

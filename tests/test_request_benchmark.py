@@ -23,9 +23,14 @@ REQUESTS = Path(__file__).parent / "dialogues" / "requests.yaml"
 FLOORS_RULES = {"match": 0.8, "genres": 0.85, "nomatch": 0.9, "no_genres": 0.85, "audience": 0.85,
                 "top100_max": 0.85, "liked_pick": 0.8, "closer_to": 0.5}
 RELEVANCE = ("match", "nomatch", "genres", "no_genres", "language")
-# the small model's reading measured against rules on the hard dialogues below (2026-11-29): 46.3% both ways —
-# the 0.5B model answers the schema with empty lists; it must at least not make the reading worse
-SMALL_GAIN = -0.02
+HELDOUT = Path(__file__).parent / "dialogues" / "heldout.yaml"
+# The LLM's gloss against rules alone where rules fail (other languages, themes in other words), measured
+# 2026-11-29 on 2 cores: requests' hard dialogues rules 46.3%, small 50.0%, default 81.5%; the held-out file
+# (topics chosen after the gloss prompt was) rules 37.5%, small 41.7%, default 62.5%. Whole benchmark with
+# the default model 94.9-95.3% (rules 88.8%), about 70 s: only messages the rules cannot read are glossed.
+SMALL_GAIN = 0.02
+DEFAULT_GAIN = {"requests": 0.25, "heldout": 0.15}
+DEFAULT_FLOOR = 0.94
 
 
 def _save(report, name: str) -> None:
@@ -71,10 +76,14 @@ def test_a_ranker_that_ignores_the_request_fails(real_services, rules_report, co
     assert report.rate() <= rules_report.rate() - 0.25
 
 
+def _hard(path: Path) -> list[dict]:
+    return [d for d in load_dialogues(path) if {"other-language", "theme-paraphrase"} & set(d.get("tags", ()))]
+
+
 def test_small_model_on_what_rules_cannot_read(real_services, small_llm):
-    """Where an LLM's reading would be worth its time: requests in other languages and themes said in other
-    words, run with and without it (about 1.6 s a turn with the small model on 2 idle cores)."""
-    hard = [d for d in load_dialogues(REQUESTS) if {"other-language", "theme-paraphrase"} & set(d.get("tags", ()))]
+    """Where an LLM's reading is worth its time: requests in other languages and themes said in other
+    words, run with and without it."""
+    hard = _hard(REQUESTS)
     rules = run_dialogues(replace(real_services, llm=None, writer=None), hard)
     small = run_dialogues(replace(real_services, llm=small_llm, writer=None), hard)
     _save(rules, "requests-hard-rules")
@@ -82,3 +91,26 @@ def test_small_model_on_what_rules_cannot_read(real_services, small_llm):
     for check in ("catalog", "constraints", "no_repeats", "explained", "answered"):
         assert small.rate(check) == 1.0, check
     assert small.rate() >= rules.rate() + SMALL_GAIN, f"small model {small.rate():.1%}, rules {rules.rate():.1%}"
+
+
+@pytest.mark.parametrize("name, path", [("requests", REQUESTS), ("heldout", HELDOUT)])
+def test_default_model_reads_what_rules_cannot(real_services, default_llm, name, path):
+    hard = _hard(path)
+    rules = run_dialogues(replace(real_services, llm=None, writer=None), hard)
+    default = run_dialogues(replace(real_services, llm=default_llm, writer=None), hard)
+    _save(default, f"{name}-hard-default")
+    assert default.rate("constraints") == 1.0
+    assert default.rate() >= rules.rate() + DEFAULT_GAIN[name], (
+        f"default model {default.rate():.1%}, rules {rules.rate():.1%}")
+
+
+def test_default_model_meets_the_target_on_the_whole_benchmark(real_services, default_llm):
+    report = run_dialogues(replace(real_services, llm=default_llm, writer=None), load_dialogues(REQUESTS))
+    _save(report, "requests-default")
+    for check in ("catalog", "constraints", "no_repeats", "explained", "answered"):
+        assert report.rate(check) == 1.0, check
+    assert report.rate() >= DEFAULT_FLOOR, report.table()
+    stats = report.stats()
+    # 5.03% measured: A Christmas Story in 10 of 199 dialogues, all of them requests for Christmas films (10
+    # of the benchmark's dialogues ask for one; the gloss now reads "Navidad" and "Weihnachtsfilm")
+    assert stats["top100_share"] <= 0.35 and stats["max_dialogue_share"] <= 0.055, stats

@@ -83,6 +83,7 @@ PICKS = ["1", "2571", "79132", "356", "318"]  # Toy Story, The Matrix, Inception
     ("I've seen the first one", [("1", "seen")]),
     ("not the third one, too long", [("79132", "dislike")]),
     ("number 4 sounds good", [("356", "like")]),
+    ("the second one is more my style", [("2571", "like")]),
     ("the last one looks boring", [("318", "dislike")]),
     ("tell me about #2", []),  # a question: no change
     ("#9 please", []),  # out of range
