@@ -21,12 +21,16 @@ from pydantic import ValidationError  # noqa: E402
 log = logging.getLogger("cinechat")
 
 
+WARM_UP_MESSAGE = "J'ai adoré Toy Story, quelque chose de semblable ?"
+
+
 def warm_up(services) -> None:
-    """Fill the LLM prompt caches (extraction and explanation prefixes) so the first reply is quick."""
+    """Fill the LLM prompt caches (the gloss and explanation prefixes) so the first reply is quick: a message
+    in another language, because English the rules understand never reaches the LLM."""
     from chat_app.pipeline import run_turn
     from chat_app.session import SessionState
 
-    for _ in run_turn(services, SessionState(), "I liked Toy Story"):
+    for _ in run_turn(services, SessionState(), WARM_UP_MESSAGE):
         pass
     log.info("models warmed up")
 

@@ -75,7 +75,7 @@ def in_english(message: str) -> bool:
 def needs_gloss(rules: Delta, message: str) -> bool:
     """Is there something in the message the rules could not read? Any message in another language; an
     English one unless the rules found a title, a person or a studio in it (named things they read exactly),
-    or it is short and they read something in it ("zombie movies"). Glossing an English message the rules
+    or it is short and they read something in it ("zombie movies", "under 2 hours please"). Glossing an English message the rules
     understood gains nothing, and a small model's gloss of it can add noise ("leonardo dicapprio movies" ->
     "star wars, a star wars sequel, ...")."""
     if rules.intent in ("feedback", "question"):  # a reaction to the picks, a question: rules read those
@@ -85,7 +85,7 @@ def needs_gloss(rules: Delta, message: str) -> bool:
     if any(p.kind in ("item", "person", "studio") for p in rules.preferences):
         return False
     content = [w for w in re.findall(r"[^\W\d_]+", message.lower()) if w not in GENERIC and len(w) > 2]
-    understood = rules.preferences or {"languages", "audience"} & set(rules.constraints)
+    understood = rules.preferences or rules.constraints or rules.lifted or rules.seen
     return not (understood and len(content) <= 3)
 
 

@@ -100,8 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     services = build_services(settings, progress=False)
     report["startup_s"] = round(time.perf_counter() - start, 1)
-    for _ in run_turn(services, SessionState(), "I liked Toy Story"):  # warm-up, as launch.py does
-        pass
+    from launch import warm_up
+
+    warm_up(services)  # as launch.py does at start-up
 
     rows, explained, claims, by_llm = [], 0, [], 0
     dialogue_turns = [(d, t) for d in range(len(DIALOGUES)) for t in range(len(DIALOGUES[d]))]

@@ -3,7 +3,8 @@
     python scripts/load_test.py --start --model small --sessions 1,4,16
     python scripts/load_test.py --url http://127.0.0.1:7860/ --sessions 4
 
-Each session is its own gradio_client Client with its own taste (a distinct movie and decade), so every
+Each session is its own gradio_client Client with its own taste (a distinct movie and decade), and its second
+turn is in Spanish, so the LLM glosses it (`chat_app/gloss.py`); every
 reply can be checked for leaks: a session's profile must hold its own movie and decade and none of the
 others'. Reports throughput, p50/p95 turn latency, queue wait, errors and leaks for each N. Bounded in
 sessions, turns and time; it refuses any address outside the loopback range.
@@ -52,7 +53,9 @@ def run_session(url: str, index: int, turns: int, deadline: float) -> dict:
     from gradio_client import Client
 
     movie, decade = TASTES[index % len(TASTES)]
-    script = [f"I loved {movie}, something from the {decade}s", "under 2 hours please", "no horror"][:turns]
+    # the second turn is one the rules cannot read, so the LLM glosses it ("no horror")
+    script = [f"I loved {movie}, something from the {decade}s", "y sin terror, por favor", "under 2 hours please",
+              "no Adam Sandler", "something lighter"][:turns]
     out = {"session": index, "movie": movie, "decade": decade, "latencies": [], "waits": [], "errors": [],
            "record": None}
     client = Client(url, verbose=False)

@@ -105,7 +105,7 @@ def test_a_gloss_keeps_what_the_message_negates_and_the_numbers_it_states(servic
 
 
 def test_english_the_rules_read_is_not_glossed(services):
-    for message in ("I loved Heat", "zombie movies", "something with Tom Hanks"):
+    for message in ("I loved Heat", "zombie movies", "something with Tom Hanks", "under 2 hours please"):
         llm, result = gloss_extract(services, "star wars, a star wars sequel", message)
         assert not llm.calls and result.source == "rules" and not result.gloss
         assert not any(text.lower().startswith("star wars") for _, text, _, _ in prefs(result))
