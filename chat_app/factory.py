@@ -2,6 +2,12 @@
 
 Called by launch.py, the benchmark and the real-model tests, so all of them run the same parts. Each step
 that can fail on a person's machine raises an error whose message says what to do.
+
+The LLM is either in-process (llama.cpp or transformers, sharing one compute lock with the query embedder,
+so turns queue on it) or, with --llm-url, an OpenAI-compatible server: then no local model is loaded, the
+HTTP model takes no lock, and the server is asked for its models once here. A server that cannot be reached
+or does not serve the asked model stops start-up (fail fast: the person asked for that server, and a silent
+rules-only app would hide the mistake); failures later in a session fall back to the rules, turn by turn.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import threading
 
 from chat_app.llm.llamacpp import LlamaCppModel
 from chat_app.llm.loader import load_chat_model, resolve_model
+from chat_app.llm.openai_compat import OpenAICompatModel
 from chat_app.pipeline import Services
 from chat_app.settings import Settings
 from retrieval.catalog import load_catalog
@@ -30,6 +37,8 @@ def build_services(settings: Settings, *, progress: bool = True, embedder=None, 
     log.info("catalog: %d items from %s", len(catalog), settings.catalog)
     # find (and for packaged models join and verify) the model before the slow index work, so a bad
     # --model is reported at once
+    if llm is None and not settings.no_llm and settings.llm_url is not None:
+        llm = connect_remote(settings)  # no local model: the server's is checked here instead
     choice = None if llm is not None or settings.no_llm else resolve_model(
         settings.model, settings.cache_dir, progress=progress)
     embedder = embedder or SentenceTransformerEmbedder(threads=settings.embed_threads, lock=compute_lock)
@@ -53,3 +62,13 @@ def build_services(settings: Settings, *, progress: bool = True, embedder=None, 
         max_message_chars=settings.max_message_chars, llm_timeout_s=settings.llm_timeout,
         latest_year=max(years) if years else 2018, llm_rerank=settings.llm_rerank, rerank_blend=settings.rerank_blend,
         lexicon=Lexicon(catalog), reading=settings.reading)
+
+
+def connect_remote(settings: Settings) -> OpenAICompatModel:
+    """The --llm-url server's model, checked once (raises ModelLoadError with what to fix)."""
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    llm = OpenAICompatModel.connect(settings.llm_url, settings.llm_model, api_key=key,
+                                    timeout_s=min(settings.llm_timeout, 30.0))
+    log.info("LLM: model %s on the server at %s (no local model loaded; up to %d turns at once)",
+             llm.name, llm.url, settings.concurrency)
+    return llm

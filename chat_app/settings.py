@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, CliApp, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import CLI_SUPPRESS, BaseSettings, CliApp, SettingsConfigDict
 
 from retrieval.catalog import DEFAULT_CATALOG
 
@@ -38,6 +38,14 @@ class Settings(BaseSettings):
     auth: str | None = Field(None, description="protect the UI and API with user:password")
     model: str = Field("default", description="chat model: 'default' (packaged Qwen2.5-Coder-1.5B GGUF), "
                        "'small' (packaged 0.5B), a .gguf path, a local HF model folder, or a HF hub id")
+    llm_url: str | None = Field(None, description="an OpenAI-compatible chat server to use instead of the "
+                                "in-process model (vLLM, llama.cpp's server, Ollama, LM Studio), e.g. "
+                                "http://127.0.0.1:8080/v1; the API key, if it needs one, is read from "
+                                "CINECHAT_LLM_API_KEY or OPENAI_API_KEY")
+    llm_model: str | None = Field(None, description="with --llm-url: the model name to ask the server for "
+                                  "(default: the first model it lists)")
+    # environment only (kept out of --help and of the process list); SecretStr keeps it out of reprs and logs
+    llm_api_key: SecretStr | None = Field(None, description=CLI_SUPPRESS)  # CINECHAT_LLM_API_KEY
     engine: str = Field("auto", description="LLM engine: auto (CUDA -> transformers, else llama.cpp for GGUF), "
                         "llama.cpp, or transformers")
     threads: int = Field(default_factory=available_cores, ge=1, le=256,
@@ -58,7 +66,8 @@ class Settings(BaseSettings):
     candidates: int = Field(50, ge=5, le=500, description="candidates retrieved before reranking")
     max_message_chars: int = Field(4000, ge=100, le=100_000, description="longest message read, in characters")
     llm_timeout: float = Field(60.0, gt=0, le=3600, description="seconds one LLM call may take")
-    concurrency: int = Field(1, ge=1, le=64, description="turns processed at once (the LLM serialises anyway)")
+    concurrency: int = Field(1, ge=1, le=64, description="turns processed at once (default 1: "
+                       "an in-process LLM serialises turns anyway; 8 with --llm-url, whose server batches them)")
     queue_size: int = Field(64, ge=1, le=10_000, description="turns that may wait; beyond that users are told to retry")
     seed: int = Field(0, description="random seed for the LLM")
     llm_rerank: bool = Field(False, description="let the LLM reorder the top 20 candidates (one extra prompt "
@@ -111,6 +120,29 @@ class Settings(BaseSettings):
         if not value.strip():
             raise ValueError("model must not be empty")
         return value.strip()
+
+    @field_validator("llm_url")
+    @classmethod
+    def _llm_url_shape(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")) or len(value) > 2000:
+            raise ValueError("llm-url must be an http:// or https:// address, e.g. http://127.0.0.1:8080/v1")
+        return value
+
+    @field_validator("llm_model")
+    @classmethod
+    def _llm_model_given(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @model_validator(mode="after")
+    def _remote_llm(self) -> "Settings":
+        if self.llm_api_key is None and os.environ.get("OPENAI_API_KEY"):
+            self.llm_api_key = SecretStr(os.environ["OPENAI_API_KEY"])
+        if self.llm_url and "concurrency" not in self.model_fields_set:
+            self.concurrency = 8  # the server batches concurrent requests; no local lock to queue on
+        return self
 
     @model_validator(mode="after")
     def _paths_expanded(self) -> "Settings":
