@@ -30,8 +30,8 @@ MOOD_GENRES = {
     "gritty": ({"Crime", "Thriller", "War", "Drama"}, {"Children", "Animation", "Musical"}),
     "scary": ({"Horror", "Thriller"}, {"Children", "Comedy"}),
     "intense": ({"Thriller", "Action", "War"}, {"Children"}),
-    "sad": ({"Drama"}, {"Comedy"}),
-    "emotional": ({"Drama", "Romance"}, set()),
+    "sad": ({"Drama", "Romance"}, {"Comedy", "Horror", "Thriller", "Action"}),  # "a good cry"
+    "emotional": ({"Drama", "Romance"}, {"Horror"}),
     "epic": ({"Adventure", "War", "Fantasy", "Action"}, set()),
     "mind-bending": ({"Sci-Fi", "Mystery", "Thriller"}, {"Children"}),
 }
@@ -89,10 +89,15 @@ def compose_query(profile: Profile, fallback_text: str = "", exclude: set[str] |
     for pref in disliked:
         if pref.kind == "genre":
             genre_fit[pref.text] = genre_fit.get(pref.text, 0.0) - 1.0
+    # a mood is a weak word for BM25 ("a dark movie" finds The Dark Knight by its title): left out when the
+    # request has other words, kept when it is all there is ("something sad")
+    words = tuple(aspect_text(p) for p in liked if not p.item_id and p.kind != "mood")
+    lexical_words = words if words else None
     if not texts and not items and fallback_text.strip():
         texts = ((fallback_text.strip()[:500], 1.0),)
     return Query(texts=texts, items=items, avoid_texts=avoid_texts, avoid_items=avoid_items,
                  constraints=profile.constraints, avoid_terms=avoid_terms, genre_fit=genre_fit,
                  exclude=frozenset(exclude) | profile.mentioned_ids(),
                  terms=tuple((p.text, w) for p, w in literal), required_terms=required_terms,
+                 lexical_words=lexical_words, genres_named=tuple(p.text for p in liked if p.kind == "genre"),
                  prefer_obscure=any(p.kind == "mood" and p.text == OBSCURE_MOOD for p in liked))

@@ -27,7 +27,8 @@ GLOSS_TOKENS = 40  # a gloss is one short line; a longer answer is cut, not wait
 # "no", "sin", "kein", "pas", "без", "不", "말고"…: a gloss may say "no ..." only where the message negates
 NEGATION_ANY = re.compile(
     r"\b(no|not|without|never|nothing|avoid|except|don'?t|sin|nada|ni|ningún|ninguna|pas|sans|aucun|aucune|"
-    r"rien|kein|keine|keinen|keiner|nicht|ohne|non|senza|niente|nessun|nem|sem|não|nao|нет|не|без|ни|niet|geen|"
+    r"rien|kein|keine|keinen|keiner|nicht|ohne|non|senza|niente|nessun|nem|sem|não|nao|нет|не|без|ни|niet|"
+    r"geen|"
     r"inte|utan|ikke)\b|不|没|沒|別|别|ない|なし|以外|말고|없는|싫|빼고", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+")
 # a gloss may name an audience only where the message has a word for who the film is for, in some language:
@@ -37,7 +38,8 @@ AUDIENCE_ANY = re.compile(
     r"grown-?ups|anniversary|valentine|girlfriend|boyfriend|wife|husband|partner|niñ[oa]s?|hij[oa]s?|familia|"
     r"cita|pareja|adultos|enfants?|famille|rendez-vous|couple|adultes|kinder|kindern|familie|erwachsene|"
     r"bambin[io]|figli|famiglia|appuntamento|adulti|crianças|filhos|família|encontro|kinderen|дет\w*|семь\w*|"
-    r"свидани\w*|взросл\w*)\b|子供|子ども|こども|家族|デート|大人|孩子|儿童|兒童|家庭|约会|約會|成人|아이|가족|데이트|어른",
+    r"свидани\w*|взросл\w*)\b|子供|子ども|こども|家族|デート|大人|孩子|儿童|兒童|家庭|约会|約會|成人|"
+    r"아이|가족|데이트|어른",
     re.IGNORECASE)
 
 
@@ -75,9 +77,9 @@ def in_english(message: str) -> bool:
 def needs_gloss(rules: Delta, message: str) -> bool:
     """Is there something in the message the rules could not read? Any message in another language; an
     English one unless the rules found a title, a person or a studio in it (named things they read exactly),
-    or it is short and they read something in it ("zombie movies", "under 2 hours please"). Glossing an English message the rules
-    understood gains nothing, and a small model's gloss of it can add noise ("leonardo dicapprio movies" ->
-    "star wars, a star wars sequel, ...")."""
+    or it is short and they read something in it ("zombie movies", "under 2 hours please"). Glossing an
+    English message the rules understood gains nothing, and a small model's gloss of it can add noise
+    ("leonardo dicapprio movies" -> "star wars, a star wars sequel, ...")."""
     if rules.intent in ("feedback", "question"):  # a reaction to the picks, a question: rules read those
         return False
     if not in_english(message):

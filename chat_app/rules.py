@@ -39,11 +39,13 @@ MOOD_WORDS = {
     "creepy": "scary", "edge of my seat": "intense", "edge of your seat": "intense", "suspenseful": "intense",
     "tense": "intense", "gripping": "intense", "thrilling": "intense", "nail-biting": "intense",
     "heartwarming": "feel-good", "wholesome": "feel-good", "cheerful": "feel-good", "laugh": "funny",
-    "laughs": "funny", "silly": "funny",
+    "laughs": "funny", "silly": "funny", "a good cry": "sad", "make me cry": "sad", "tearjerker": "sad",
+    "tear-jerker": "sad", "weepy": "sad", "heartbreaking": "sad",
     "hidden gem": "lesser-known", "hidden gems": "lesser-known", "lesser-known": "lesser-known",
     "lesser known": "lesser-known", "obscure": "lesser-known", "underrated": "lesser-known",
     "little-known": "lesser-known", "little known": "lesser-known", "under the radar": "lesser-known",
     "not mainstream": "lesser-known", "off the beaten path": "lesser-known", "overlooked": "lesser-known",
+    "deep cuts": "lesser-known", "deep cut": "lesser-known",
 }
 LANGUAGES = {name.lower(): code for code, name in LANGUAGE_NAMES.items()} | {"mandarin": "zh", "chinese": "zh",
                                                                            "cantonese": "cn", "farsi": "fa"}
@@ -80,9 +82,13 @@ AUDIENCE_SAID = {
                          re.IGNORECASE),
 }
 assert set(AUDIENCE_SAID) == set(AUDIENCES)
-NEGATIONS = r"(?:no|not|without|never|nothing|avoid|except|hate|hated|dislike|disliked|don't|dont|do not|" \
-            r"didn't|didnt|isn't|isnt|aren't|arent|wasn't|weren't|won't|no more|none of|skip|anything but|" \
-            r"everything but|not into|can't stand|cant stand|sick of|tired of|other than|rather than)"
+# the last line: the same in a few other languages ("aber keinen Horror", "sans violence")
+NEGATIONS = (r"(?:no|not|without|never|nothing|avoid|except|hate|hated|dislike|disliked|don't|dont|do not|"
+             r"didn't|didnt|isn't|isnt|aren't|arent|wasn't|weren't|won't|no more|none of|skip|anything but|"
+             r"everything but|not into|can't stand|cant stand|sick of|tired of|other than|rather than|"
+             r"kein|keine|keinen|keiner|nicht|ohne|sans|senza|niente|nessun|nessuna|sem|nada de|ningún|ninguna|"
+             r"geen|zonder|без|не)")
+NEGATION_WORDS = frozenset(w for w in NEGATIONS.strip("(?:)").split("|") if " " not in w)  # never "mended"
 _NEG_BEFORE = re.compile(r"\b" + NEGATIONS + r"\b[\w\s,'-]{0,24}$", re.IGNORECASE)
 _ONLY_BEFORE = re.compile(r"\b(only|must be|has to be|have to be|strictly|nothing but|exclusively)\s+(an?\s+)?$")
 _CHANGE_OF_MIND = re.compile(r"\b(instead|changed? (my|our) minds?|on second thought|scratch that|too (heavy|dark|"
@@ -95,6 +101,9 @@ _PERSON = re.compile(r"\b(?:no|not|without|with|starring|by|from|love|like|loved
 # a short or common word counts as a title only right after words like these: "I loved Up", "seen Heat"
 _REFERENCE_BEFORE = re.compile(r"\b(loved|liked|enjoyed|saw|seen|watched|like|love|adore|hated|than|as|about)\s+$",
                                re.IGNORECASE)
+# a title typed in lower case counts right after words like these ("like the matrix"; "about the undead" is
+# a topic)
+_TASTE_BEFORE = re.compile(r"\b(loved|liked|enjoyed|saw|seen|watched|like|love|adore|hated|than)\s+$", re.IGNORECASE)
 _COMMON = {"something", "anything", "movie", "movies", "film", "films", "tonight", "the", "and", "please",
            "thanks", "also", "maybe", "more", "less", "love", "like", "good", "great", "it", "her", "up", "go",
            "yes", "no", "ok", "okay", "now", "again", "still", "older", "newer", "old", "new", "before", "after",
@@ -103,7 +112,8 @@ _COMMON = {"something", "anything", "movie", "movies", "film", "films", "tonight
 
 
 # short names for themes that catalogs spell out
-ABBREVIATIONS = {re.compile(r"\b(?:ww-?(?:ii|2)|world war (?:2|two)|second world war)\b", re.IGNORECASE): "world war ii",
+ABBREVIATIONS = {re.compile(r"\b(?:ww-?(?:ii|2)|world war (?:2|two)|second world war)\b", re.IGNORECASE):
+                     "world war ii",
                  re.compile(r"\b(?:ww-?(?:i|1)|world war (?:1|one)|first world war)\b", re.IGNORECASE):
                      "world war i"}
 
@@ -198,8 +208,9 @@ def spot_titles(text: str, titles: TitleIndex) -> list[tuple[str, str, int, int]
             if size == 1 and (key in _COMMON or len(key) < 4) and not _REFERENCE_BEFORE.search(text[: tokens[i][1]]):
                 continue
             if size > 1 and not any(w[0].isupper() or w[0].isdigit() for w in words) and (
-                    len(key) < 12 or words[-1].lower() in ("movie", "movies", "film", "films", "flick")):
-                continue  # "killer movie" typed in lower case is a description, not the film of that name
+                    len(key) < 12 and not _TASTE_BEFORE.search(text[: tokens[i][1]])
+                    or words[-1].lower() in ("movie", "movies", "film", "films", "flick")):
+                continue  # "killer movie" typed in lower case is a description ("like the matrix" is a title)
             found.append((titles.link(surface), surface, tokens[i][1], tokens[i + size - 1][2]))
             used |= set(span)
     if _UNSPACED.search(text):  # Chinese, Japanese, Thai… write no spaces: look for whole titles inside the text
@@ -420,7 +431,7 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
 
     masked = take_titles(masked, spotted)
     if lexicon is not None:  # mend misspelt words ("hiest", "blade runer"), then look for titles again
-        masked = spell_out(lexicon.correct(masked))
+        masked = spell_out(lexicon.correct(masked, keep=NEGATION_WORDS))
         masked = take_titles(masked, [s for s in spot_titles(masked, titles) if s[0]])
     lower = masked.lower()
     constraints, lifted = years_and_runtime(masked, latest_year)

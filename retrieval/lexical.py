@@ -43,6 +43,7 @@ GENERIC = frozenset("""
 # a single word names a theme only if catalogs use it as a keyword at least this often relative to how
 # often plain descriptions use it: "zombie" or "heist" are topics, "hope" or "help" are just words
 TOPIC_RATIO = 0.3
+_NUMERIC = re.compile(r"\d+(?:'?s)?")  # "1980s", "80's", "13": not names ("A24" is one)
 MAX_PHRASE_WORDS = 4
 
 
@@ -90,6 +91,7 @@ class Lexicon:
         counts = Counter(w for text in self._folded for w in set(text.split()) if w.isalpha())
         self.words = frozenset(counts)
         self._spellings = [w for w, n in counts.items() if n >= 3 and len(w) >= 4]
+        self._uses = counts
 
     @staticmethod
     def _vocabulary(catalog: Catalog) -> tuple[dict[str, tuple[str, str, int]], frozenset[str]]:
@@ -117,8 +119,8 @@ class Lexicon:
                     for phrase in phrases:
                         if not phrase or len(phrase.split()) > MAX_PHRASE_WORDS:
                             continue
-                        if all(w in common for w in phrase.split()) or any(ch.isdigit() for ch in phrase):
-                            continue  # common words only, or an era ("80's") that the rules read as years
+                        if all(w in common for w in phrase.split()) or any(map(_NUMERIC.fullmatch, phrase.split())):
+                            continue  # common words only, or a number or era ("80's") the rules read as years
                         entry = seen.setdefault(phrase, (value if phrase == " ".join(words) else phrase, kind, set()))
                         entry[2].add(item.id)
         vocab = {}
@@ -178,21 +180,24 @@ class Lexicon:
 
     # ---- spelling ----
 
-    def correct(self, text: str) -> str:
+    def correct(self, text: str, keep: frozenset[str] = frozenset()) -> str:
         """The text with each word the catalog never uses replaced by the catalog word it most likely
         misspells, one edit or swap away ("hiest" -> "heist", "chrismas" -> "christmas"); words it cannot
-        place, and accented words (likely another language), stay as written."""
+        place, accented words (likely another language) and the words in `keep` stay as written."""
         from rapidfuzz import process
         from rapidfuzz.distance import DamerauLevenshtein
 
         def fix(m: re.Match) -> str:
             word = m.group(0)
             folded = fold(word)
-            if len(folded) < 5 or not word.isascii() or folded in self.words or folded in GENERIC \
+            if len(folded) < 5 or not word.isascii() or folded in self.words or folded in GENERIC or folded in keep \
                     or any(f in self.words for f in singular_forms(folded)):
                 return word  # short, accented (likely another language), or a word the catalog knows
-            best = process.extractOne(folded, self._spellings, scorer=DamerauLevenshtein.distance, score_cutoff=1)
-            return best[0] if best and best[0][0] == folded[0] else word
+            # every catalog word one edit away with the same first letter; a dropped letter is the likeliest
+            # typo ("matrx": "matrix", not "marx"), then the more used word
+            near = [w for w, _, _ in process.extract(folded, self._spellings, scorer=DamerauLevenshtein.distance,
+                                                      score_cutoff=1, limit=None) if w[0] == folded[0]]
+            return max(near, key=lambda w: (len(w) == len(folded) + 1, self._uses[w])) if near else word
 
         return re.sub(r"[^\W\d_]+", fix, text)
 

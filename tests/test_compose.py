@@ -38,3 +38,17 @@ def test_compose_query_from_a_profile():
 def test_empty_profile_falls_back_to_the_message_text():
     q = compose_query(Profile(), fallback_text="a movie about space travel")
     assert q.texts == (("a movie about space travel", 1.0),)
+
+
+def test_a_mood_is_not_a_word_for_bm25_but_a_genre_or_theme_is():
+    p = merge(Profile(), Delta(preferences=(Preference("genre", "War", "like", 0), Preference("mood", "dark", "like", 0),
+                                            Preference("theme", "submarine", "like", 0))), 1)
+    q = compose_query(p)
+    assert "dark" not in q.lexical_text.split()  # "a dark movie" would find The Dark Knight by its title
+    assert "War" in q.lexical_text and "submarine" in q.lexical_text
+
+
+def test_a_mood_alone_or_a_message_nothing_was_read_in_still_reaches_bm25():
+    sad = compose_query(merge(Profile(), Delta(preferences=(Preference("mood", "sad", "like", 0),)), 1))
+    assert "sad" in sad.lexical_text
+    assert compose_query(Profile(), fallback_text="A24 films").lexical_text == "A24 films"

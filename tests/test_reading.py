@@ -48,3 +48,23 @@ def test_a_date_in_other_words_is_the_date_audience(reader, message):
                                               ("something fun with Tom Hanks", False)])
 def test_a_change_of_mind_is_read(reader, message, changed):
     assert reader(message).change_of_mind is changed
+
+
+@pytest.mark.parametrize("message, title", [("somethin like the matrx or blade runer", "The Matrix"),
+                                            ("I loved the departed", "The Departed")])
+def test_a_title_in_lower_case_or_misspelt_after_like_or_loved_is_the_title(reader, message, title):
+    assert any(kind == "item" and text == title.lower() for kind, text, _ in entries(reader(message)))
+
+
+def test_a_lower_case_description_is_not_a_title(reader):
+    assert not any(kind == "item" for kind, _, _ in entries(reader("a killer movie, some dark knight stuff")))
+
+
+def test_a_topic_after_about_is_not_a_title(reader):
+    assert not any(kind == "item" for kind, _, _ in entries(reader("movies about the undead rising from their graves")))
+
+
+@pytest.mark.parametrize("message", ["Zeitreise-Filme bitte, aber keinen Horror", "une comédie sans horror",
+                                     "a comedy, no horror"])
+def test_a_negation_in_a_few_languages_excludes_a_genre(reader, message):
+    assert reader(message).constraints.get("genres_excluded") == ("Horror",)

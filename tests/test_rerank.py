@@ -1,6 +1,8 @@
 import itertools
+import math
 
 import numpy as np
+import pytest
 
 from retrieval.rerank import RerankWeights, feature_score, mmr
 
@@ -51,3 +53,29 @@ def test_mmr_matches_brute_force_and_prefers_variety():
 def test_mmr_edge_cases():
     assert mmr(np.array([]), np.zeros((0, 3)), 5, 0.2) == []
     assert mmr(np.array([0.3, 0.2]), np.eye(2), 5, 0.2) == [0, 1]
+
+
+def test_an_item_with_none_of_the_favoured_genres_fits_worse_than_one_nothing_was_said_about():
+    from retrieval.catalog import Item
+    from retrieval.recommend import MISSING_GENRE_FIT, genre_fit_score
+
+    war, thriller = Item("1", "A", 1998, genres=("Drama", "War")), Item("2", "B", 1991, genres=("Crime", "Thriller"))
+    fit = {"War": 1.0, "Drama": 2.0, "Children": -1.0}
+    assert genre_fit_score(war, fit) == pytest.approx(math.tanh(1.5))
+    # a genre nothing was said about neither helps nor dilutes
+    assert genre_fit_score(Item("3", "C", 1999, genres=("Drama", "War", "Action")), fit) == pytest.approx(math.tanh(1.5))
+    assert genre_fit_score(thriller, fit) == MISSING_GENRE_FIT
+    assert genre_fit_score(thriller, {}) == 0.0
+    assert genre_fit_score(thriller, {"Children": -1.0}) == 0.0  # only a dislike said: nothing is missing
+
+
+def test_genres_asked_for_by_name_count_more_than_those_a_mood_favours():
+    from retrieval.catalog import Item
+    from retrieval.recommend import genre_fit_score
+
+    fit = {"Drama": 2.0, "War": 1.0, "Crime": 1.0, "Horror": 1.0, "Thriller": 1.0}  # "a dark war drama"
+    war = Item("1", "A", 1998, genres=("Drama", "War"))
+    crime = Item("2", "B", 1991, genres=("Crime", "Horror", "Thriller", "Drama"))
+    assert genre_fit_score(war, fit, ("Drama", "War")) == pytest.approx(math.tanh(1.5))
+    assert genre_fit_score(crime, fit, ("Drama", "War")) == pytest.approx(math.tanh(1.25) * 0.5)
+    assert genre_fit_score(crime, fit) == pytest.approx(math.tanh(1.25))
