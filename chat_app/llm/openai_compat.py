@@ -27,6 +27,16 @@ RETRIES = 1  # further attempts after a connection failure or a 5xx, within the 
 _FORMATS = ("json_schema", "json_object", None)  # response_format forms, tried in this order
 
 
+def _http_library():
+    """The HTTP library under the openai client: httpx2 from openai 3, httpx before (errors while streaming)."""
+    try:
+        import httpx2
+        return httpx2
+    except ImportError:  # pragma: no cover - older openai clients
+        import httpx
+        return httpx
+
+
 def _short(text: object, limit: int = 160) -> str:
     return " ".join(str(text).split())[:limit]
 
@@ -91,9 +101,9 @@ class OpenAICompatModel:
 
     def stream(self, messages: list[Message], *, max_tokens: int = 256, temperature: float = 0.2,
                json_schema: dict | None = None, timeout_s: float | None = None) -> Iterator[str]:
-        import httpx
         import openai
 
+        http = _http_library()
         timeout_s = timeout_s or 600.0
         end = time.monotonic() + timeout_s
         attempts = 0
@@ -119,8 +129,8 @@ class OpenAICompatModel:
                 finally:
                     response.close()
                 return
-            except httpx.HTTPError as exc:  # the connection broke or stalled while the answer streamed
-                if isinstance(exc, httpx.TimeoutException):
+            except http.HTTPError as exc:  # the connection broke or stalled while the answer streamed
+                if isinstance(exc, http.TimeoutException):
                     raise self._timeout(timeout_s) from None
                 raise self._scrub(ModelOutputError(
                     f"the connection to the LLM server at {self.url} broke while it answered "
