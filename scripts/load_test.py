@@ -2,6 +2,7 @@
 
     python scripts/load_test.py --start --model small --sessions 1,4,16
     python scripts/load_test.py --url http://127.0.0.1:7860/ --sessions 4
+    python scripts/load_test.py --start --app-args "--llm-url http://127.0.0.1:8080/v1" --sessions 1,4,16
 
 Each session is its own gradio_client Client with its own taste (a distinct movie and decade), and its second
 turn is in Spanish, so the LLM glosses it (`chat_app/gloss.py`); every
@@ -16,6 +17,7 @@ import argparse
 import ipaddress
 import json
 import os
+import shlex
 import socket
 import statistics
 import subprocess
@@ -131,6 +133,7 @@ def start_app(args) -> tuple[subprocess.Popen, str]:
                "--queue-size", str(args.queue_size)]
     if args.index_dir:
         command += ["--index-dir", str(args.index_dir)]
+    command += shlex.split(args.app_args)  # e.g. --llm-url (then --model is ignored) or --concurrency
     proc = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
     url = f"http://127.0.0.1:{port}/"
@@ -155,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default="small")
     parser.add_argument("--index-dir", type=Path, default=None)
     parser.add_argument("--queue-size", type=int, default=64)
+    parser.add_argument("--app-args", default="", help="more options for the started app, e.g. "
+                        "\"--llm-url http://127.0.0.1:8080/v1 --concurrency 16\"")
     parser.add_argument("--sessions", default="1,4,16", help="comma-separated concurrency levels")
     parser.add_argument("--turns", type=int, default=2, help=f"turns per session (at most {MAX_TURNS})")
     parser.add_argument("--budget", type=float, default=900, help="seconds allowed per concurrency level")
