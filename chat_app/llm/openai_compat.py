@@ -5,9 +5,10 @@ model name stops start-up with a message saying what to fix), then `stream` send
 the official `openai` client, streaming. Every failure becomes a `ModelError` whose message names the
 server and what to do, never the API key; the turn pipeline then falls back to the rules' reading.
 
-Time: one `timeout_s` bounds the whole call, connection and every wait between tokens included. Retries:
-one more attempt, within the same deadline, when the connection fails or the server answers 5xx before any
-text arrived. JSON: the schema is sent as `response_format={"type": "json_schema", ...}`; a server that
+Time: `timeout_s` is the call's deadline: no attempt starts after it, each waits at most the time left for
+the server's first bytes and for each next piece, and a stream still going at the deadline is cut off (a
+server that stalls mid-answer can so take up to twice the budget). Retries: one more attempt, within the
+same deadline, when the connection fails or the server answers 5xx before any text arrived. JSON: the schema is sent as `response_format={"type": "json_schema", ...}`; a server that
 refuses that gets llama.cpp's `{"type": "json_object", "schema": ...}`, then nothing (`complete_json`
 validates the answer either way), and the form that worked is kept for later calls.
 
@@ -137,7 +138,8 @@ class OpenAICompatModel:
                     f"({type(exc).__name__}: {_short(exc, 80)}). Is the server still running?")) from None
             except openai.APIError as exc:
                 if not started and fmt is not None and self._format_refused(exc):
-                    self._format_index += 1  # this server does not take that response_format: try the next
+                    # this server does not take that response_format: try the next (max: sessions race here)
+                    self._format_index = max(self._format_index, _FORMATS.index(fmt) + 1)
                     continue
                 retry = isinstance(exc, openai.APIConnectionError) and not isinstance(exc, openai.APITimeoutError)
                 retry = retry or (isinstance(exc, openai.APIStatusError) and exc.status_code >= 500)
