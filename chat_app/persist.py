@@ -3,6 +3,11 @@
 A restart of the app loses nothing a person did: the browser keeps its session id (local storage) and the
 app restores the conversation and the ledger from here. Writes are small (one row per session, replaced
 after each turn or feedback) and go through one lock with WAL journaling, so concurrent sessions are safe.
+
+A session saved for a signed-in user carries their name (`owner`): only that user can load it, their latest
+one is what any of their browsers restores, and `forget(owner)` deletes all of their sessions and events,
+overwriting the freed space (secure_delete) and emptying the WAL, so nothing of them stays in the files.
+Sessions without an owner (no sign-in) are found by their id alone, as before.
 """
 
 from __future__ import annotations
@@ -26,7 +31,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     id TEXT PRIMARY KEY,
     state TEXT NOT NULL,
     created REAL NOT NULL,
-    updated REAL NOT NULL
+    updated REAL NOT NULL,
+    owner TEXT
 );
 CREATE TABLE IF NOT EXISTS events (
     session_id TEXT NOT NULL,
@@ -36,6 +42,7 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_by_session ON events(session_id, at);
 """
+OWNER_INDEX = "CREATE INDEX IF NOT EXISTS sessions_by_owner ON sessions(owner, updated)"
 
 
 class StoreError(Exception):
@@ -103,22 +110,33 @@ class SessionStore:
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten, not just unlinked
             self._db.executescript(SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(sessions)")}
+            if "owner" not in columns:  # a file written before sign-in existed
+                self._db.execute("ALTER TABLE sessions ADD COLUMN owner TEXT")
+            self._db.execute(OWNER_INDEX)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the session database {self.path} ({exc}). Pass another "
                              "--sessions-db, or move this file away to start afresh.") from exc
         self._lock = threading.Lock()
 
-    def save(self, state: SessionState, event: str, payload: dict | None = None) -> None:
-        """Store the session as it is now, and log what just happened (a turn, feedback, an edit)."""
+    def save(self, state: SessionState, event: str, payload: dict | None = None, owner: str | None = None) -> None:
+        """Store the session as it is now, and log what just happened (a turn, feedback, an edit).
+
+        `owner` is the signed-in user (None without sign-in); a session owned by someone else is never
+        overwritten (StoreError: a bug, since session ids are the server's and resumed only by their owner)."""
         now = time.time()
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                self._db.execute(
-                    "INSERT INTO sessions(id, state, created, updated) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT(id) DO UPDATE SET state = excluded.state, updated = excluded.updated",
-                    (state.session_id, state_to_json(state), now, now))
+                cursor = self._db.execute(
+                    "INSERT INTO sessions(id, state, created, updated, owner) VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT(id) DO UPDATE SET state = excluded.state, updated = excluded.updated "
+                    "WHERE sessions.owner IS excluded.owner",
+                    (state.session_id, state_to_json(state), now, now, owner))
+                if cursor.rowcount != 1:
+                    raise StoreError(f"session {state.session_id} belongs to another user")
                 self._db.execute("INSERT INTO events(session_id, at, kind, payload) VALUES (?, ?, ?, ?)",
                                  (state.session_id, now, event, json.dumps(payload or {}, ensure_ascii=False)))
                 self._db.execute("COMMIT")
@@ -126,11 +144,45 @@ class SessionStore:
                 self._db.execute("ROLLBACK")
                 raise
 
-    def load(self, session_id: object) -> SessionState | None:
+    def load(self, session_id: object, owner: str | None = None) -> SessionState | None:
+        """The stored session `session_id` if `owner` (None: nobody signed in) may see it, else None."""
         if not isinstance(session_id, str) or not session_id or len(session_id) > 64:
             return None
         with self._lock:
-            row = self._db.execute("SELECT state FROM sessions WHERE id = ?", (session_id,)).fetchone()
+            row = self._db.execute("SELECT state FROM sessions WHERE id = ? AND owner IS ?",
+                                   (session_id, owner)).fetchone()
+        return self._state(session_id, row)
+
+    def latest(self, owner: str) -> SessionState | None:
+        """The signed-in user's most recently saved session (what any browser of theirs restores)."""
+        with self._lock:
+            row = self._db.execute("SELECT id, state FROM sessions WHERE owner = ? ORDER BY updated DESC, rowid "
+                                   "DESC LIMIT 1", (owner,)).fetchone()
+        return self._state(row[0], row[1:]) if row else None
+
+    def forget(self, owner: str) -> int:
+        """Delete every session of `owner` and every event of those sessions; returns how many sessions.
+
+        Freed pages are overwritten (secure_delete) and the WAL is checkpointed and truncated, so the deleted
+        text is gone from the database files, not only from query results."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("DELETE FROM events WHERE session_id IN (SELECT id FROM sessions WHERE owner = ?)",
+                                 (owner,))
+                count = self._db.execute("DELETE FROM sessions WHERE owner = ?", (owner,)).rowcount
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            busy, _, _ = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy:
+            log.warning("the WAL of %s could not be emptied yet (another reader); it is at the next checkpoint",
+                        self.path)
+        log.info("forgot a user: %d sessions deleted", count)
+        return count
+
+    def _state(self, session_id: str, row) -> SessionState | None:
         if row is None:
             return None
         try:

@@ -4,6 +4,11 @@ Per-session state lives in `gr.State` (one `SessionState` per browser tab or API
 nothing per user. The same `/chat` endpoint serves the browser and `gradio_client`: it takes a message and
 returns the conversation, the understood profile (Markdown), and a JSON record of recommendations and
 profile for scripted clients.
+
+With sign-in (`--auth` or `--users-file`), what is kept belongs to the signed-in user (`gr.Request.username`),
+not to the browser: every handler first takes the user's session as stored (another of their browsers may
+have changed it), a new page opens their latest conversation, and "Forget me" deletes everything stored
+about them. Without sign-in each browser keeps its own session by the id in its local storage.
 """
 
 from __future__ import annotations
@@ -47,9 +52,30 @@ def _ledger_choices(state: SessionState) -> list[tuple[str, str]]:
     return [(f"{names[e['polarity']]}: {e['text']}", e["id"]) for e in ledger_entries(state.profile)]
 
 
+def signed_in(request: gr.Request | None) -> str | None:
+    """The signed-in user's name, or None when the app runs without sign-in."""
+    name = getattr(request, "username", None)
+    return name if isinstance(name, str) and name else None
+
+
+def synced(state: SessionState | None, store: SessionStore | None, owner: str | None) -> SessionState:
+    """The session to work on. For a signed-in user it is the stored one: their other browsers may have
+    changed it since this page read it, and a conversation forgotten elsewhere starts afresh here too."""
+    state = state if isinstance(state, SessionState) else None
+    if store is None or owner is None:
+        return state or SessionState()
+    if state is None:  # a new page or API client: the user's latest conversation
+        return store.latest(owner) or SessionState()
+    stored = store.load(state.session_id, owner)
+    if stored is not None:
+        return stored
+    return state if state.turn == 0 and not state.chat else SessionState()  # deleted by "Forget me"
+
+
 def make_respond(services: Services, store: SessionStore | None = None):
-    def respond(message: str, state: SessionState | None) -> Iterator[tuple]:
-        state = state if isinstance(state, SessionState) else SessionState()
+    def respond(message: str, state: SessionState | None, request: gr.Request | None = None) -> Iterator[tuple]:
+        owner = signed_in(request)
+        state = synced(state, store, owner)
 
         def outputs(view: TurnView, chat: list[dict]) -> tuple:
             return (chat, "", render_profile(view.profile), _record(view, state), state,
@@ -79,7 +105,7 @@ def make_respond(services: Services, store: SessionStore | None = None):
             yield outputs(view, state.chat + [user, {"role": "assistant", "content": reply}])
         state.chat += [user, {"role": "assistant", "content": reply}]
         if store is not None:
-            store.save(state, "turn", {"message": shown_message.text[:2000], "picks": state.last_picks})
+            store.save(state, "turn", {"message": shown_message.text[:2000], "picks": state.last_picks}, owner)
 
     return respond
 
@@ -87,15 +113,17 @@ def make_respond(services: Services, store: SessionStore | None = None):
 def make_adjust(services: Services, change, store: SessionStore | None = None, event: str = "feedback"):
     """A handler for a non-chat change to the profile: `change(state, target, action) -> message`."""
 
-    def adjust(target: str | None, action: str, state: SessionState | None) -> tuple:
-        state = state if isinstance(state, SessionState) else SessionState()
+    def adjust(target: str | None, action: str, state: SessionState | None,
+               request: gr.Request | None = None) -> tuple:
+        owner = signed_in(request)
+        state = synced(state, store, owner)
         try:
             message = change(state, target, action)
         except FeedbackError as exc:
             message = str(exc)
         else:
             if store is not None:
-                store.save(state, event, {"target": str(target)[:100], "action": str(action)[:20]})
+                store.save(state, event, {"target": str(target)[:100], "action": str(action)[:20]}, owner)
         record = {"session_id": state.session_id, "turn": state.turn, "notice": message, "finished": True,
                   "recommendations": [], "understood": profile_json(state.profile), "timings": {}}
         return (render_profile(state.profile), record, state, escape_md(message),
@@ -104,26 +132,69 @@ def make_adjust(services: Services, change, store: SessionStore | None = None, e
     return adjust
 
 
-def make_resume(services: Services, store: SessionStore | None):
-    """Bring back a stored session (after a restart, or in a new tab) by its id."""
+def _shown(services: Services, state: SessionState, notice: str) -> tuple:
+    """The chat outputs for a whole session, as after a restore."""
+    view = TurnView(notice, profile=state.profile, finished=True)
+    return (state.chat, "", render_profile(state.profile), _record(view, state), state,
+            gr.Radio(choices=_pick_choices(state, services), value=None),
+            gr.Dropdown(choices=_ledger_choices(state), value=None), state.session_id)
 
-    def resume(session_id: str | None, state: SessionState | None) -> tuple:
-        restored = store.load(session_id) if store is not None else None
+
+def make_resume(services: Services, store: SessionStore | None):
+    """Bring back a stored session (after a restart, or in a new tab) by its id; for a signed-in user, only
+    one of theirs, and without an id their latest."""
+
+    def resume(session_id: str | None, state: SessionState | None, request: gr.Request | None = None) -> tuple:
+        owner = signed_in(request)
+        restored = None
+        if store is not None:
+            restored = store.load(session_id, owner) if session_id or owner is None else store.latest(owner)
         state = restored or (state if isinstance(state, SessionState) else SessionState())
-        view = TurnView("restored" if restored else "", profile=state.profile, finished=True)
-        return (state.chat, "", render_profile(state.profile), _record(view, state), state,
-                gr.Radio(choices=_pick_choices(state, services), value=None),
-                gr.Dropdown(choices=_ledger_choices(state), value=None), state.session_id)
+        return _shown(services, state, "restored" if restored else "")
 
     return resume
 
 
-def build_ui(services: Services, store: SessionStore | None = None, browser_secret: str | None = None) -> gr.Blocks:
+def make_reset(services: Services, store: SessionStore | None):
+    """A new conversation; a signed-in user's is saved at once, so it is the one their other browsers open."""
+
+    def reset(request: gr.Request | None = None) -> tuple:
+        fresh, owner = SessionState(), signed_in(request)
+        if store is not None and owner is not None:
+            store.save(fresh, "reset", None, owner)
+        return ([], "", render_profile(fresh.profile), {}, fresh, gr.Radio(choices=[], value=None),
+                gr.Dropdown(choices=[], value=None), fresh.session_id)
+
+    return reset
+
+
+def make_forget(services: Services, store: SessionStore | None):
+    """ "Forget me": delete every conversation, ledger and reaction stored for the signed-in user, and start
+    them afresh. Returns the chat outputs and a status line."""
+
+    def forget(state: SessionState | None, request: gr.Request | None = None) -> tuple:
+        owner = signed_in(request)
+        if owner is None:
+            message = "Nobody is signed in, so nothing is kept under a name; start a new conversation instead."
+            return (*_shown(services, state if isinstance(state, SessionState) else SessionState(), message),
+                    message)
+        count = store.forget(owner) if store is not None else 0
+        message = (f"Everything stored about {owner} is deleted ({count} conversation"
+                   f"{'' if count == 1 else 's'} with their ledgers and reactions). You start afresh.")
+        return (*_shown(services, SessionState(), message), escape_md(message))
+
+    return forget
+
+
+def build_ui(services: Services, store: SessionStore | None = None, browser_secret: str | None = None,
+             accounts: bool = False) -> gr.Blocks:
+    """The app. `accounts`: people sign in (the launch passes `auth=`), so show "Forget me" and serve /forget."""
     respond = make_respond(services, store)
     feedback = make_adjust(services, lambda state, item, action: apply_feedback(state, services.catalog, item, action),
                            store, "feedback")
     edit = make_adjust(services, edit_ledger, store, "edit")
     resume = make_resume(services, store)
+    reset, forget = make_reset(services, store), make_forget(services, store)
     with gr.Blocks(title=TITLE) as demo:
         state = gr.State(None)
         # the session id survives reloads and app restarts in the browser's local storage
@@ -157,6 +228,12 @@ def build_ui(services: Services, store: SessionStore | None = None, browser_secr
                 with gr.Accordion("Details (JSON)", open=False):
                     record = gr.JSON(label="last turn")
                 new_chat = gr.Button("New conversation")
+                forget_me = gr.Button("Forget me", size="sm", variant="stop", visible=accounts, elem_id="forget")
+                with gr.Group(visible=False) as confirm_forget:
+                    gr.Markdown("Delete all your conversations, your ledger and your reactions, on every device?")
+                    with gr.Row():
+                        forget_yes = gr.Button("Yes, forget me", size="sm", variant="stop", elem_id="forget-yes")
+                        forget_no = gr.Button("Cancel", size="sm", elem_id="forget-no")
         # hidden inputs so scripted clients can send feedback and edits by id
         api_target, api_action = gr.Textbox(visible=False), gr.Textbox(visible=False)
         api_feedback, api_edit = gr.Button(visible=False), gr.Button(visible=False)
@@ -166,21 +243,34 @@ def build_ui(services: Services, store: SessionStore | None = None, browser_secr
         send.click(respond, [box, state], chat_outputs, api_visibility="private")
         adjust_outputs = [understood, record, state, status, entry]
         for button, action in ((like, "like"), (dislike, "dislike"), (seen, "seen")):
-            button.click(lambda item, st, action=action: feedback(item, action, st), [picks, state], adjust_outputs,
-                         api_visibility="private")
+            button.click(_with_action(feedback, action), [picks, state], adjust_outputs, api_visibility="private")
         for button, action in ((remove, "remove"), (flip, "flip")):
-            button.click(lambda target, st, action=action: edit(target, action, st), [entry, state], adjust_outputs,
-                         api_visibility="private")
+            button.click(_with_action(edit, action), [entry, state], adjust_outputs, api_visibility="private")
         api_feedback.click(feedback, [api_target, api_action, state], adjust_outputs, api_name="feedback")
         api_edit.click(edit, [api_target, api_action, state], adjust_outputs, api_name="edit")
         api_resume = gr.Button(visible=False)
         api_resume.click(resume, [api_target, state], chat_outputs, api_name="resume")
-        demo.load(resume, [session_key, state], chat_outputs, api_visibility="private")
 
-        def reset() -> tuple:
-            fresh = SessionState()
-            return ([], "", render_profile(fresh.profile), {}, fresh, gr.Radio(choices=[], value=None),
-                    gr.Dropdown(choices=[], value=None), fresh.session_id)
+        def restore(session_key: str | None, st: SessionState | None, request: gr.Request) -> tuple:
+            # a signed-in user's page opens their latest conversation, whichever browser saved it
+            return resume(None if signed_in(request) else session_key, st, request)
 
+        demo.load(restore, [session_key, state], chat_outputs, api_visibility="private")
         new_chat.click(reset, None, chat_outputs, api_name="reset")
+        if accounts:
+            forget_me.click(lambda: gr.Group(visible=True), None, confirm_forget, api_visibility="private")
+            forget_no.click(lambda: gr.Group(visible=False), None, confirm_forget, api_visibility="private")
+            forget_yes.click(forget, [state], chat_outputs + [status], api_visibility="private").then(
+                lambda: gr.Group(visible=False), None, confirm_forget, api_visibility="private")
+            api_forget = gr.Button(visible=False)
+            api_forget.click(forget, [state], chat_outputs + [status], api_name="forget")
     return demo
+
+
+def _with_action(handler, action: str):
+    """`handler(target, action, state, request)` as a button's `(target, state, request)` handler."""
+
+    def run(target: str | None, state: SessionState | None, request: gr.Request) -> tuple:
+        return handler(target, action, state, request)
+
+    return run
