@@ -1,9 +1,20 @@
-"""The item index: a Chroma collection on local disk, built from the catalog with our own embedder.
+"""The item index: a Chroma collection (on local disk, or in a Chroma server), built from the catalog with our
+own embedder.
 
 The collection's metadata is its manifest (catalog fingerprint, embedder name and dimension, item count,
 and a `complete` flag set only after the last batch). At open the manifest is compared with what the app
 runs with; any difference, or a build that was killed half-way, means a rebuild. A collection made with
-another embedding model is never queried with mismatched vectors.
+another embedding model is never queried with mismatched vectors. Because the manifest lives in the
+collection, it works the same for a folder (`persistent_client`) and a server (`retrieval/chroma_server.py`).
+
+Sharing one server between app processes: a build goes into a temporary collection (`items-build-<id>`)
+and is swapped in by renaming it to the index's name once complete, so the collection under that name is
+always whole. A process that opens a current index reuses it. Two processes that find no current index at
+the same moment both build (the work is done twice, once); whichever finishes second sees the first one's
+index is current, keeps it and drops its own build. A process whose collection was replaced by an identical
+one re-attaches to it by name. A build killed outright leaves its temporary collection behind; later builds
+remove those older than an hour. Not handled: processes with different catalogs or embedders on one server
+and one collection name replace each other's index (give each its own name).
 
 All item vectors are also kept in memory (10k x 384 floats, 15 MB) so candidates that come from other
 sources (collaborative signals) get an exact dense score without another query.
@@ -12,12 +23,15 @@ sources (collaborative signals) get an exact dense score without another query.
 from __future__ import annotations
 
 import logging
+import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import httpx
 import numpy as np
-from chromadb.errors import NotFoundError
+from chromadb.errors import ChromaError, NotFoundError
 
 from retrieval.catalog import Catalog
 from retrieval.constraints import item_metadata
@@ -26,6 +40,8 @@ from retrieval.embeddings import ChromaEmbeddingFunction, Embedder
 log = logging.getLogger(__name__)
 COLLECTION = "items"
 BATCH = 256
+BUILDING = "-build-"  # infix of a temporary collection being built
+ABANDONED_AFTER_S = 3600.0  # a temporary collection this old belongs to a build that was killed
 
 
 class ItemIndexError(Exception):
@@ -92,38 +108,93 @@ class ItemIndex:
         return None
 
     def open(self, *, rebuild: bool = False, progress: Callable | None = None) -> "ItemIndex":
+        """Use the stored index if it is current, else build it; ItemIndexError when Chroma fails."""
+        try:
+            for attempt in range(3):
+                try:
+                    return self._open_once(rebuild and attempt == 0, progress)
+                except NotFoundError as exc:  # another process swapped in its build between two calls
+                    log.info("the item index was replaced while opening it (%s); looking again", exc)
+            raise ItemIndexError("the item index kept being replaced while opening it: other processes are "
+                                 "rebuilding it with another catalog or embedder; give each its own index")
+        except (ChromaError, httpx.HTTPError) as exc:
+            raise ItemIndexError(f"Chroma failed while opening the item index ({type(exc).__name__}: {exc}). "
+                                 "With --chroma-url, check the server and its log; with --index-dir, try "
+                                 "--rebuild-index or another folder.") from exc
+
+    def _open_once(self, rebuild: bool, progress: Callable | None) -> "ItemIndex":
         reason = "rebuild requested" if rebuild else self.stale_reason()
         if reason:
             log.warning("building the item index: %s", reason)
-            self.build(progress=progress)
+            self.build(progress=progress, replace=rebuild)
         else:
             self.collection = self.client.get_collection(self.name, embedding_function=self._ef)
         self._load_vectors()
         return self
 
-    def build(self, progress: Callable | None = None) -> None:
+    def build(self, progress: Callable | None = None, *, replace: bool = False) -> None:
+        """Build into a temporary collection, then swap it in under the index's name (see the module doc).
+
+        `replace`: put this build in place even if another process's current index got there first
+        (--rebuild-index asks for a new index, not for a check)."""
         from tqdm.auto import tqdm
 
+        self._drop_abandoned_builds()
+        built = self.client.create_collection(
+            f"{self.name}{BUILDING}{uuid.uuid4().hex[:8]}", embedding_function=self._ef,
+            metadata={**self.manifest(False), "started": time.time()}, configuration={"hnsw": {"space": "cosine"}})
         try:
-            self.client.delete_collection(self.name)
-        except (NotFoundError, ValueError) as exc:
-            log.debug("nothing to delete: %s", exc)
-        self.collection = self.client.create_collection(
-            self.name, embedding_function=self._ef, metadata=self.manifest(False),
-            configuration={"hnsw": {"space": "cosine"}})
-        items = sorted(self.catalog, key=lambda item: len(item.document()))  # similar lengths pad less
-        with tqdm(total=len(items), desc="indexing catalog", unit="item", disable=progress is False) as bar:
-            for start in range(0, len(items), BATCH):
-                batch = items[start : start + BATCH]
-                documents = [item.document() for item in batch]
-                self.collection.add(
-                    ids=[item.id for item in batch], documents=documents,
-                    embeddings=self.embedder.embed(documents, kind="document"),
-                    metadatas=[item_metadata(item) for item in batch])
-                bar.update(len(batch))
-                if callable(progress):
-                    progress(min(start + BATCH, len(items)), len(items))
-        self.collection.modify(metadata=self.manifest(True))
+            items = sorted(self.catalog, key=lambda item: len(item.document()))  # similar lengths pad less
+            with tqdm(total=len(items), desc="indexing catalog", unit="item", disable=progress is False) as bar:
+                for start in range(0, len(items), BATCH):
+                    batch = items[start : start + BATCH]
+                    documents = [item.document() for item in batch]
+                    built.add(
+                        ids=[item.id for item in batch], documents=documents,
+                        embeddings=self.embedder.embed(documents, kind="document"),
+                        metadatas=[item_metadata(item) for item in batch])
+                    bar.update(len(batch))
+                    if callable(progress):
+                        progress(min(start + BATCH, len(items)), len(items))
+            built.modify(metadata=self.manifest(True))
+            self.collection = self._swap_in(built, replace)
+        except BaseException:
+            self._drop(built.name)
+            raise
+
+    def _swap_in(self, built, replace: bool):
+        """Give a finished build the index's name, unless another process's current index got there first."""
+        for attempt in range(3):
+            if not (replace and attempt == 0) and self.stale_reason() is None:
+                log.info("another process finished the same index first; using it")
+                self._drop(built.name)
+                return self.client.get_collection(self.name, embedding_function=self._ef)
+            try:
+                self.client.delete_collection(self.name)
+            except (NotFoundError, ValueError) as exc:
+                log.debug("nothing to delete: %s", exc)
+            try:
+                built.modify(name=self.name)
+                return built
+            except ChromaError as exc:  # the name was taken again between the delete and the rename
+                log.info("could not rename the new index yet (%s); retrying", exc)
+        raise ItemIndexError(f"could not put the new index in place as {self.name!r}: other processes keep "
+                             "replacing it")
+
+    def _drop_abandoned_builds(self) -> None:
+        now = time.time()
+        for collection in self.client.list_collections():
+            started = (collection.metadata or {}).get("started")
+            if collection.name.startswith(self.name + BUILDING) and isinstance(started, (int, float)) \
+                    and now - started > ABANDONED_AFTER_S:
+                log.info("removing %s, left behind by a build that was killed", collection.name)
+                self._drop(collection.name)
+
+    def _drop(self, name: str) -> None:
+        try:
+            self.client.delete_collection(name)
+        except (ChromaError, ValueError, httpx.HTTPError) as exc:  # cleaning up: the first error matters more
+            log.warning("could not remove the collection %s: %s", name, exc)
 
     def _load_vectors(self) -> None:
         got = self.collection.get(include=["embeddings"])
@@ -145,9 +216,19 @@ class ItemIndex:
         """Nearest items to a query vector, filtered by `where`, without the excluded ids."""
         if self.collection is None:
             raise ItemIndexError("the index is not open; call open() first")
-        n_total = self.collection.count()
-        result = self.collection.query(query_embeddings=[query.tolist()], n_results=min(n + len(exclude), n_total),
-                                       where=where, include=["distances"])
+        try:
+            result = self._query(query, n + len(exclude), where)
+        except NotFoundError:  # another process swapped in its build: the same index if still current
+            reason = self.stale_reason()
+            if reason:
+                raise ItemIndexError(f"the item index was replaced by another process ({reason}); restart the app "
+                                     "to use it, or give each catalog its own index") from None
+            self.collection = self.client.get_collection(self.name, embedding_function=self._ef)
+            result = self._query(query, n + len(exclude), where)
         hits = [Hit(item_id, 1.0 - float(dist)) for item_id, dist in zip(result["ids"][0], result["distances"][0])
                 if item_id not in exclude]
         return hits[:n]
+
+    def _query(self, query: np.ndarray, n: int, where: dict | None) -> dict:
+        return self.collection.query(query_embeddings=[query.tolist()], n_results=min(n, self.collection.count()),
+                                     where=where, include=["distances"])
