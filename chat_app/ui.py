@@ -149,7 +149,7 @@ def make_resume(services: Services, store: SessionStore | None):
         restored = None
         if store is not None:
             restored = store.load(session_id, owner) if session_id or owner is None else store.latest(owner)
-        state = restored or (state if isinstance(state, SessionState) else SessionState())
+        state = restored or synced(state, store, owner)  # a page whose user was forgotten starts afresh
         return _shown(services, state, "restored" if restored else "")
 
     return resume
@@ -260,10 +260,10 @@ def build_ui(services: Services, store: SessionStore | None = None, browser_secr
         if accounts:
             forget_me.click(lambda: gr.Group(visible=True), None, confirm_forget, api_visibility="private")
             forget_no.click(lambda: gr.Group(visible=False), None, confirm_forget, api_visibility="private")
+            api_forget = gr.Button(visible=False)  # first, so that the name "forget" is the API's
+            api_forget.click(forget, [state], chat_outputs + [status], api_name="forget")
             forget_yes.click(forget, [state], chat_outputs + [status], api_visibility="private").then(
                 lambda: gr.Group(visible=False), None, confirm_forget, api_visibility="private")
-            api_forget = gr.Button(visible=False)
-            api_forget.click(forget, [state], chat_outputs + [status], api_name="forget")
     return demo
 
 
