@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 MIN_PASSWORD = 8
-# scrypt cost: 16 MiB and about 50 ms a check on one core; stored with each hash so it can be raised later
+# scrypt cost: 16 MiB and about 60 ms a check on one core; stored with each hash so it can be raised later
 N, R, P = 2**14, 8, 1
 MAX_MEMORY = 256 * 2**20  # refuse hashes whose parameters would need more (a hand-edited or hostile file)
 
