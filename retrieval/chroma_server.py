@@ -56,8 +56,8 @@ def check_server(url: str, timeout_s: float = TIMEOUT_S) -> None:
     try:
         response = httpx.get(base + HEARTBEAT, timeout=timeout_s)
     except httpx.ConnectError as exc:
-        raise ItemIndexError(f"cannot reach {where}: {_reason(exc)}. Is it running? {START_HINT}, "
-                             f"or fix the address.") from None
+        raise ItemIndexError(f"cannot reach {where}: {_reason(exc)}. Is it running, and is the "
+                             f"scheme (http or https) right? {START_HINT}, or fix the address.") from None
     except httpx.TimeoutException:
         raise ItemIndexError(f"{where} did not answer within {timeout_s:g} s. Is it running and reachable, "
                              f"and is the port the Chroma server's?") from None
