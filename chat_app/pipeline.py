@@ -22,6 +22,7 @@ from chat_app.profile import Profile, merge
 from chat_app.session import SessionState, clean_message
 from retrieval.catalog import Catalog
 from retrieval.collaborative import ItemCF
+from retrieval.comention import CatalogCoMention
 from retrieval.embeddings import Embedder
 from retrieval.lexical import Lexicon
 from retrieval.recommend import Query, Ranked, recommend
@@ -52,6 +53,7 @@ class Services:
     lexicon: Lexicon | None = None  # BM25 and literal term matching over the catalog
     reading: str = "gloss"  # how the LLM reads a message: "gloss" or "json" (chat_app.extract)
     ranker: Callable[[Query, int], list[Ranked]] | None = None  # replaces the app's ranking (baselines, tests)
+    comention: CatalogCoMention | None = None  # what ReDial's training conversations mention together
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,8 @@ def rank(services: Services, state: SessionState, fallback_text: str = "") -> tu
         picks = services.ranker(query, k)
     else:
         picks = recommend(query, services.catalog, services.index, services.embedder, services.cf, k=k,
-                          n_candidates=services.n_candidates, weights=services.weights, lexicon=services.lexicon)
+                          n_candidates=services.n_candidates, weights=services.weights, lexicon=services.lexicon,
+                          comention=services.comention)
     if listwise:
         reordered = listwise_rerank(services.llm, state.user_messages[-4:], state.profile,
                                     [p.item for p in picks], blend=services.rerank_blend)

@@ -56,7 +56,9 @@ from chat_app.feedback import apply_feedback
 from chat_app.pipeline import Services, run_turn
 from chat_app.session import SessionState
 from retrieval.baselines import CONTROLS, control_ranker
+from retrieval.comention import DEFAULT_PATH as COMENTION_PATH, CoMention
 from retrieval.match import mentions
+from retrieval.rerank import parse_weights
 
 
 @dataclass
@@ -312,6 +314,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="write the report here too")
     parser.add_argument("--ranker", choices=("app",) + CONTROLS, default="app",
                         help="replace the app's ranking with a negative control (the suite must fail with it)")
+    parser.add_argument("--weights", type=parse_weights, default=None,
+                        help="reranker weights to change from the defaults, e.g. 'comention=0.2'")
+    parser.add_argument("--comention", default=str(COMENTION_PATH),
+                        help="co-mention model (.npz) to rank with, or 'none' (default: the shipped one)")
     args = parser.parse_args(argv)
 
     from chat_app.factory import build_services
@@ -321,6 +327,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.index_dir:
         overrides["index_dir"] = args.index_dir
     services = build_services(Settings(**overrides), progress=False)
+    if args.comention != "none":
+        services = replace(services, comention=CoMention.load(services.catalog, "movielens", args.comention))
+    if args.weights is not None:
+        services = replace(services, weights=args.weights)
     if args.ranker != "app":
         services = replace(services, ranker=control_ranker(args.ranker, services.catalog))
     report = run_dialogues(services, load_dialogues(args.script),

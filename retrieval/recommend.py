@@ -1,5 +1,5 @@
 """From a composed query to ranked, constraint-checked items: candidates (dense, lexical, collaborative,
-popular) -> rerank.
+co-mentioned, popular) -> rerank.
 
 `Query` is what the dialogue side hands over: weighted texts and items to move towards and away from, words
 the items should literally be about (a theme, a person, a studio) and which of them are required, hard
@@ -18,6 +18,7 @@ import numpy as np
 
 from retrieval.catalog import Catalog, Item
 from retrieval.collaborative import ItemCF
+from retrieval.comention import CatalogCoMention
 from retrieval.constraints import Constraints
 from retrieval.embeddings import Embedder
 from retrieval.lexical import Lexicon
@@ -119,19 +120,24 @@ def query_vector(toward: tuple[list, list], away: tuple[list, list]) -> np.ndarr
 
 @dataclass(frozen=True)
 class Signals:
-    """What a query turns into before any candidate is fetched: its vector, its dislikes, collaborative scores."""
+    """What a query turns into before any candidate is fetched: its vector, its dislikes, collaborative and
+    co-mention scores."""
 
     vector: np.ndarray | None  # the query vector (None when nothing is liked yet)
     avoid_vectors: list[np.ndarray]
     cf_scores: dict[str, float]
+    comention_scores: dict[str, float] = field(default_factory=dict)
 
 
-def signals(query: Query, index: ItemIndex, embedder: Embedder, cf: ItemCF | None) -> Signals:
+def signals(query: Query, index: ItemIndex, embedder: Embedder, cf: ItemCF | None,
+            comention: CatalogCoMention | None = None) -> Signals:
     avoid = _gather(query.avoid_texts, query.avoid_items, index, embedder)
     vector = query_vector(_gather(query.texts, query.items, index, embedder), avoid)
     liked_ids = [i for i, _ in query.items]
     cf_scores = cf.scores(liked_ids, [w for _, w in query.items]) if cf and liked_ids else {}
-    return Signals(vector, avoid[0], cf_scores)
+    co_scores = comention.scores(liked_ids, [w for _, w in query.items], [i for i, _ in query.avoid_items],
+                                 [w for _, w in query.avoid_items]) if comention and liked_ids else {}
+    return Signals(vector, avoid[0], cf_scores, co_scores)
 
 
 @dataclass
@@ -163,10 +169,11 @@ def popular(query: Query, catalog: Catalog, n: int, exclude: set[str] | None = N
     return out
 
 
-def top_cf(sig: Signals, query: Query, catalog: Catalog, n: int, exclude: set[str]) -> list[str]:
-    """The n ids with the highest collaborative score that fit the query."""
+def top_cf(sig: Signals, query: Query, catalog: Catalog, n: int, exclude: set[str],
+           scores: dict[str, float] | None = None) -> list[str]:
+    """The n ids with the highest collaborative score (or other `scores`) that fit the query."""
     out = []
-    for item_id, _ in sorted(sig.cf_scores.items(), key=lambda kv: -kv[1]):
+    for item_id, _ in sorted((sig.cf_scores if scores is None else scores).items(), key=lambda kv: -kv[1]):
         if len(out) >= n:
             break
         if fits(catalog.get(item_id), query, exclude):
@@ -205,11 +212,12 @@ def required_ids(query: Query, catalog: Catalog, lexicon: Lexicon | None, exclud
 
 
 def gather(query: Query, catalog: Catalog, index: ItemIndex, embedder: Embedder, cf: ItemCF | None,
-           n_candidates: int = 50, lexicon: Lexicon | None = None, k: int = 5) -> Candidates:
+           n_candidates: int = 50, lexicon: Lexicon | None = None, k: int = 5,
+           comention: CatalogCoMention | None = None) -> Candidates:
     """Candidates for a query, all fitting its limits: the items its required words allow, else dense
-    (Chroma), lexical (BM25), collaborative and popular ones."""
+    (Chroma), lexical (BM25), collaborative, co-mentioned and popular ones."""
     exclude = excluded(query) | avoided(query, lexicon)
-    sig = signals(query, index, embedder, cf)
+    sig = signals(query, index, embedder, cf, comention)
     sources: dict[str, set[str]] = {}
     required = required_ids(query, catalog, lexicon, exclude, k)
     if required is not None:
@@ -220,6 +228,8 @@ def gather(query: Query, catalog: Catalog, index: ItemIndex, embedder: Embedder,
         keep = set(np.argsort(-dense)[: n_candidates * 2]) | set(np.argsort(-lexical)[:n_candidates])
         cf_scores = np.array([sig.cf_scores.get(i, 0.0) for i in ids])
         keep |= {int(j) for j in np.argsort(-cf_scores)[:n_candidates] if cf_scores[j] > 0}
+        co_scores = np.array([sig.comention_scores.get(i, 0.0) for i in ids])
+        keep |= {int(j) for j in np.argsort(-co_scores)[:n_candidates] if co_scores[j] > 0}
         for j in sorted(keep):
             sources.setdefault(ids[j], set()).add("required")
         return Candidates(sources, sig)
@@ -241,6 +251,8 @@ def gather(query: Query, catalog: Catalog, index: ItemIndex, embedder: Embedder,
                 sources.setdefault(item_id, set()).add("lexical")
     for item_id in top_cf(sig, query, catalog, n_candidates, exclude):
         sources.setdefault(item_id, set()).add("cf")
+    for item_id in top_cf(sig, query, catalog, n_candidates, exclude, sig.comention_scores):
+        sources.setdefault(item_id, set()).add("comention")
     if not query.prefer_obscure and not query.terms:
         # the best-known items that fit, overall and in favoured genres (not when the request names a theme,
         # person or studio: a famous film that has none of them is no answer to it)
@@ -270,6 +282,7 @@ class Features:
     lexical: np.ndarray  # BM25 against the query's words, scaled to [0, 1] by the best candidate
     match: np.ndarray  # weighted share of the query's terms the item mentions, in [0, 1]
     seed_genre: np.ndarray | None = None  # genre overlap (Jaccard) with the liked items, weighted as they are
+    comention: np.ndarray | None = None  # co-mention score with the liked items (ReDial conversations)
     prefer_obscure: bool = False
 
     def score(self, weights: RerankWeights) -> np.ndarray:
@@ -281,7 +294,8 @@ class Features:
         else:
             popularity = self.popularity
         return feature_score(self.dense, self.cf, popularity, self.quality, self.dislike, self.genre_fit,
-                             weights, lexical=self.lexical, match=self.match, seed_genre=self.seed_genre)
+                             weights, lexical=self.lexical, match=self.match, seed_genre=self.seed_genre,
+                             comention=self.comention)
 
 
 def term_matches(ids: list[str], query: Query, lexicon: Lexicon | None) -> list[tuple[str, ...]]:
@@ -326,6 +340,7 @@ def features(cands: Candidates, query: Query, catalog: Catalog, index: ItemIndex
         dislike=(vectors @ np.stack(avoid).T).max(axis=1) if avoid and ids else np.zeros(len(ids)),
         genre_fit=np.array([genre_fit_score(i, query.genre_fit, query.genres_named) for i in items]),
         lexical=lexical, match=match if ids else np.zeros(0), seed_genre=seed_genre_overlap(items, query, catalog),
+        comention=np.array([cands.signals.comention_scores.get(i, 0.0) for i in ids]),
         prefer_obscure=query.prefer_obscure)
 
 
@@ -350,8 +365,8 @@ def score(cands: Candidates, query: Query, catalog: Catalog, index: ItemIndex, *
 
 def recommend(query: Query, catalog: Catalog, index: ItemIndex, embedder: Embedder, cf: ItemCF | None,
               *, k: int = 5, n_candidates: int = 50, weights: RerankWeights = RerankWeights(),
-              lexicon: Lexicon | None = None) -> list[Ranked]:
+              lexicon: Lexicon | None = None, comention: CatalogCoMention | None = None) -> list[Ranked]:
     """The app's ranking: candidates from every source (or the items the request requires), reranked by
     weighted features with MMR."""
-    cands = gather(query, catalog, index, embedder, cf, max(n_candidates, k), lexicon, k)
+    cands = gather(query, catalog, index, embedder, cf, max(n_candidates, k), lexicon, k, comention)
     return score(cands, query, catalog, index, k=k, weights=weights, lexicon=lexicon)

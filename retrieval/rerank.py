@@ -31,6 +31,7 @@ class RerankWeights:
     lexical: float = 0.15  # BM25 against the request's words
     match: float = 0.3  # mentions the themes, people or studios asked for
     seed_genre: float = 0.2  # shares the genres of the liked items ("like Groundhog Day": a comedy)
+    comention: float = 0.0  # brought up together with the liked items in ReDial's training conversations
     dislike_floor: float = 0.35  # similarity to a dislike below this is not penalised
     diversity: float = 0.1  # MMR: share of the score given to being unlike earlier picks
 
@@ -55,8 +56,9 @@ def parse_weights(text: str) -> RerankWeights:
 def feature_score(dense: np.ndarray, cf: np.ndarray, popularity: np.ndarray, quality: np.ndarray,
                   dislike: np.ndarray, genre_fit: np.ndarray, w: RerankWeights = RerankWeights(), *,
                   lexical: np.ndarray | None = None, match: np.ndarray | None = None,
-                  seed_genre: np.ndarray | None = None) -> np.ndarray:
-    """Linear score; `cf` is scaled to [0, 1] by its maximum so its weight means the same for any seeds."""
+                  seed_genre: np.ndarray | None = None, comention: np.ndarray | None = None) -> np.ndarray:
+    """Linear score; `cf` and `comention` are scaled to [0, 1] by their maximum so their weights mean the same
+    for any seeds."""
     cf_max = float(cf.max()) if cf.size and cf.max() > 0 else 1.0
     penalty = np.clip(dislike - w.dislike_floor, 0.0, None)
     score = (w.dense * dense + w.cf * cf / cf_max + w.popularity * popularity + w.quality * quality
@@ -67,6 +69,8 @@ def feature_score(dense: np.ndarray, cf: np.ndarray, popularity: np.ndarray, qua
         score = score + w.match * match
     if seed_genre is not None:
         score = score + w.seed_genre * seed_genre
+    if comention is not None and comention.size and comention.max() > 0:
+        score = score + w.comention * comention / float(comention.max())
     return score
 
 

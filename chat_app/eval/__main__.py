@@ -29,6 +29,7 @@ from chat_app.llm.base import ModelError
 from chat_app.settings import Settings, default_cache_dir
 from retrieval import redial_catalog
 from retrieval.catalog import CatalogError
+from retrieval.comention import DEFAULT_PATH as COMENTION_PATH, CoMention
 
 log = logging.getLogger("chat_app.eval")
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
@@ -75,6 +76,8 @@ def _common(r: argparse.ArgumentParser) -> None:
                    help="reranker weights to change from the defaults, e.g. 'popularity=0.1,dense=0.4'")
     r.add_argument("--out", type=Path, default=Path("out/eval"), help="folder for redial.json/.md/.png")
     r.add_argument("--cache-dir", type=Path, default=None, help="models, evaluation catalog and index")
+    r.add_argument("--comention", default=str(COMENTION_PATH),
+                   help="co-mention model (.npz) to rank with, or 'none'; refused if fitted on these dialogues")
 
 
 def catalog_path(dialogues: Path, cache: Path) -> Path:
@@ -89,6 +92,7 @@ def setup(args: argparse.Namespace):
     if not 5 <= args.candidates <= 500:
         raise ValueError("--candidates must be between 5 and 500")
     dialogues = select(read_dialogues(args.dialogues), args.limit, args.seed)
+    comention = read_comention(args.comention, dialogues)  # before the slow work: a leak stops the run at once
     cache = args.cache_dir or default_cache_dir()
     catalog = catalog_path(args.dialogues, cache)
     overrides = {"threads": args.threads} if args.threads is not None else {}
@@ -99,9 +103,24 @@ def setup(args: argparse.Namespace):
         log.info("building the ReDial evaluation catalog in %s", catalog.parent)
         redial_catalog.build(args.data, catalog.parent, [args.dialogues])
     services = replace(build_services(settings), k=50)
+    if comention is not None:  # the evaluation catalog's ids are ReDial ids
+        services = replace(services, comention=comention.for_catalog(services.catalog, "redial"))
     if getattr(args, "weights", None) is not None:
         services = replace(services, weights=args.weights)
     return dialogues, settings, services
+
+
+def read_comention(path: str, dialogues) -> CoMention | None:
+    """The co-mention model, after checking that none of the dialogues to be scored was part of its fit
+    (LeakageError otherwise); None for 'none' or no file."""
+    if path == "none":
+        return None
+    if not Path(path).is_file():
+        log.warning("no co-mention model at %s; ranking without it", path)
+        return None
+    model = CoMention.read(path)
+    model.check_unseen(d.id for d in dialogues)
+    return model
 
 
 def replay_all(dialogues, services, variants) -> list:

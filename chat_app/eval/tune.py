@@ -23,6 +23,7 @@ GRID = {
     "popularity": (0.0, 0.12, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0),
     "quality": (0.0, 0.06, 0.15, 0.3),
     "genre_fit": (0.0, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5),
+    "comention": (0.0, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0),
 }
 
 
@@ -41,7 +42,7 @@ def cases(samples: list[Sample], services: Services) -> list[Case]:
         key = id(s.query)
         if key not in memo:
             cands = gather(s.query, services.catalog, services.index, services.embedder, services.cf,
-                           services.n_candidates, services.lexicon, services.k)
+                           services.n_candidates, services.lexicon, services.k, services.comention)
             memo[key] = features(cands, s.query, services.catalog, services.index, services.lexicon)
         f = memo[key]
         out.append(Case(f, f.ids.index(s.target) if s.target in f.ids and s.target not in excluded(s.query) else -1))
