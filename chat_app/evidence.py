@@ -172,7 +172,7 @@ def gather_evidence(ranked: Ranked, profile: Profile, catalog: Catalog, cf: Item
     """The evidence record for one pick, from the ledger, the ranking's own trace and the ratings."""
     item = ranked.item
     matches = []
-    for pref in profile.liked():
+    for pref in sorted(profile.liked(), key=lambda p: -p.turn):  # the newest request first: the why line shows 3
         if pref.kind != "item" and (m := match_request(item, pref.kind, pref.text)):
             matches.append(m)
     similar = tuple(shared(item, liked) for i in ranked.because if (liked := catalog.get(i)))

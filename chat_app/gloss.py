@@ -76,7 +76,7 @@ def in_english(message: str) -> bool:
 
 def needs_gloss(rules: Delta, message: str) -> bool:
     """Is there something in the message the rules could not read? Any message in another language; an
-    English one unless the rules found a title, a person or a studio in it (named things they read exactly),
+    English one unless the rules found a liked title, person or studio in it (named things they read exactly),
     or it is short and they read something in it ("zombie movies", "under 2 hours please"). Glossing an
     English message the rules understood gains nothing, and a small model's gloss of it can add noise
     ("leonardo dicapprio movies" -> "star wars, a star wars sequel, ...")."""
@@ -84,10 +84,11 @@ def needs_gloss(rules: Delta, message: str) -> bool:
         return False
     if not in_english(message):
         return True
-    if any(p.kind in ("item", "person", "studio") for p in rules.preferences):
-        return False
+    liked = [p for p in rules.preferences if p.polarity == "like"]
+    if any(p.kind in ("item", "person", "studio") for p in liked):
+        return False  # (what they do not want alone, "not Marvel", leaves what they want unread)
     content = [w for w in re.findall(r"[^\W\d_]+", message.lower()) if w not in GENERIC and len(w) > 2]
-    understood = rules.preferences or rules.constraints or rules.lifted or rules.seen
+    understood = liked or rules.constraints or rules.lifted or rules.seen
     return not (understood and len(content) <= 3)
 
 

@@ -111,6 +111,11 @@ def test_english_the_rules_read_is_not_glossed(services):
         assert not any(text.lower().startswith("star wars") for _, text, _, _ in prefs(result))
 
 
+def test_english_naming_only_what_to_avoid_is_glossed(services):
+    llm, result = gloss_extract(services, "superhero, no Marvel", "guys in capes and tights saving the city, not Marvel")
+    assert llm.calls and result.gloss == "superhero, no Marvel"
+
+
 def test_a_failed_gloss_falls_back_to_the_rules(services):
     for failure in (ModelTimeout("took too long"), ModelOutputError("garbage")):
         _, result = gloss_extract(services, failure, "películas de Navidad de los 1980s")
