@@ -363,7 +363,9 @@ def spot_terms(masked: str, lexicon: Lexicon, taken: set[str], turn: int) -> lis
         # "no mafia stuff" and "they've seen every Pixar movie" both ask for something else
         polarity = "dislike" if _negated(masked, start) or _SEEN_EVERY.search(masked[max(0, start - 30):start]) \
             else "like"
-        out.append(Preference(kind, term.text, polarity, turn))
+        written = masked[start:end]  # "Marvel" as written beats the catalog's folded "marvel"
+        text = written if fold(written) == fold(term.text) and term.text.islower() else term.text
+        out.append(Preference(kind, text, polarity, turn))
         taken.add(term.text.lower())
     return out
 
@@ -385,7 +387,7 @@ def spot_disliked_words(masked: str, lexicon: Lexicon, taken: set[str], turn: in
         if word in taken or any(form in taken for form in singular_forms(word)) or word in _NOT_A_TOPIC or word in GENRE_WORDS or word in MOOD_WORDS \
                 or not lexicon.is_topic_word(word):
             continue
-        out.append(Preference("theme", word, "dislike", turn))
+        out.append(Preference("theme", m.group(1), "dislike", turn))  # as written: "Vietnam"
         taken.add(word)
     return out
 
