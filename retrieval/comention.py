@@ -27,7 +27,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from retrieval.catalog import Catalog
+from retrieval.catalog import Catalog, Item
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "comention.npz"
 FORMAT_VERSION = 1
@@ -209,6 +209,31 @@ def next_mention_recall(score_fn, conversations: list[Conversation], ks=(1, 10, 
     return {f"recall@{k}": float(h) / max(n, 1) for k, h in zip(ks, hits)}
 
 
+def held_out_check(conversations: list[Conversation], lam: float = LAMBDA, top_k: int = TOP_K,
+                   seed: int = 0) -> dict[str, dict[str, float]]:
+    """Next-mention recall on a random fifth of the conversations, fitted on the rest; with popularity
+    (mention counts in the rest) as the control."""
+    order = np.random.default_rng(seed).permutation(len(conversations))
+    cut = len(conversations) // 5
+    test = [conversations[i] for i in order[:cut]]
+    train = [conversations[i] for i in order[cut:]]
+    model = CoMention.fit(train, lam, top_k)
+    co = model.for_catalog(Catalog.from_items(Item(id=str(m), title=str(m)) for m in model.redial_ids), "redial")
+    counts: dict[str, float] = {}
+    for c in train:
+        for m, _ in c.mentions:
+            counts[str(m)] = counts.get(str(m), 0.0) + 1.0
+
+    def comention(liked: list[str], disliked: list[str]) -> dict[str, float]:
+        scores = {i: n * 1e-9 for i, n in counts.items()}  # popularity breaks ties, and ranks when nothing is liked
+        for i, value in co.scores(liked, avoid=disliked).items():
+            scores[i] = scores.get(i, 0.0) + value
+        return scores
+
+    return {"comention": next_mention_recall(comention, test),
+            "popularity": next_mention_recall(lambda liked, disliked: counts, test)}
+
+
 def ml_join(data_dir: Path) -> dict[int, int]:
     join = pd.read_csv(data_dir / "redial" / "derived_redial_movie_join.csv").dropna(subset=["ml_movieId"])
     return dict(zip(join.redial_movieId.astype(int), join.ml_movieId.astype(int)))
@@ -220,8 +245,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_PATH, help="where to write the .npz")
     parser.add_argument("--lam", type=float, default=LAMBDA)
     parser.add_argument("--top-k", type=int, default=TOP_K)
+    parser.add_argument("--check", action="store_true",
+                        help="also fit on 80%% of the conversations and print next-mention recall on the other "
+                             "20%% against a popularity-only control")
     args = parser.parse_args(argv)
     conversations = read_conversations(args.data / "redial" / "train_mentions.csv")
+    if args.check:
+        print(held_out_check(conversations, args.lam, args.top_k))
     model = CoMention.fit(conversations, args.lam, args.top_k, ml_join(args.data))
     path = model.save(args.out)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB): {len(model.redial_ids)} items, "

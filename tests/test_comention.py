@@ -15,7 +15,7 @@ from chat_app.eval.__main__ import main as eval_main, read_comention
 from chat_app.eval.dialogues import Dialogue
 from retrieval.catalog import Catalog, Item
 from retrieval.comention import (DEFAULT_PATH, CoMention, CoMentionFileError, Conversation, LeakageError,
-                                 next_mention_recall, read_conversations)
+                                 held_out_check, next_mention_recall, read_conversations)
 from retrieval.rerank import RerankWeights, feature_score
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "redial"
@@ -148,3 +148,8 @@ def test_the_shipped_model_is_small_and_never_saw_the_validation_split():
     if (SHARED / "valid_data.jsonl").is_file():
         from chat_app.eval.dialogues import read_dialogues
         model.check_unseen(d.id for d in read_dialogues(SHARED / "valid_data.jsonl"))
+
+
+def test_the_held_out_check_tells_the_model_from_popularity():
+    result = held_out_check(synthetic(300, seed=2), lam=5.0, top_k=10)
+    assert result["comention"]["recall@1"] > result["popularity"]["recall@1"] + 0.1
