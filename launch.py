@@ -38,9 +38,10 @@ def warm_up(services) -> None:
 def exposure_warnings(settings) -> list[str]:
     """What to tell a person who exposes the app beyond this machine without a password."""
     warnings = []
-    if settings.host not in ("127.0.0.1", "localhost", "::1") and not settings.auth:
+    signed = settings.auth or settings.users_file
+    if settings.host not in ("127.0.0.1", "localhost", "::1") and not signed:
         warnings.append(f"serving on {settings.host} without --auth: anyone on your network can use the app")
-    if settings.share and not settings.auth:
+    if settings.share and not signed:
         warnings.append("--share without --auth: anyone with the link can use the app")
     return warnings
 
@@ -59,6 +60,17 @@ def browser_secret(cache_dir) -> str:
     return path.read_text().strip()
 
 
+def sign_in(settings):
+    """Gradio's `auth=`: the --users-file check (UsersError when the file is unusable), the --auth pair, or None."""
+    from chat_app.users import Authenticator
+
+    if settings.users_file is not None:
+        authenticator = Authenticator(settings.users_file)
+        log.info("sign-in: %d users from %s", len(authenticator.users()), settings.users_file)
+        return authenticator
+    return settings.auth_pair
+
+
 def main(argv: list[str] | None = None) -> int:
     from chat_app.settings import Settings
 
@@ -68,6 +80,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"launch.py: invalid option or CINECHAT_* variable:\n{exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from chat_app.users import UsersError
+
+    try:
+        auth = sign_in(settings)  # a bad users file is reported at once, before the slow model and index work
+    except UsersError as exc:
+        print(f"\nCineChat cannot start: {exc}", file=sys.stderr)
+        return 1
 
     from chat_app.factory import build_services
     from chat_app.llm.base import ModelError
@@ -93,9 +113,10 @@ def main(argv: list[str] | None = None) -> int:
         log.warning(warning)
     if services.llm is not None:
         threading.Thread(target=warm_up, args=(services,), daemon=True, name="warm-up").start()
-    demo = build_ui(services, store, browser_secret(settings.cache_dir)).queue(default_concurrency_limit=settings.concurrency, max_size=settings.queue_size)
+    demo = build_ui(services, store, browser_secret(settings.cache_dir), accounts=auth is not None).queue(
+        default_concurrency_limit=settings.concurrency, max_size=settings.queue_size)
     demo.launch(server_name=settings.host, server_port=settings.port, share=settings.share,
-                auth=settings.auth_pair, prevent_thread_lock=True, show_error=True, quiet=False,
+                auth=auth, prevent_thread_lock=True, show_error=True, quiet=False,
                 footer_links=["api"])
     if settings.share and not demo.share_url:
         print(f"\nCould not open a public share link: it needs the internet (Gradio downloads a tunnel program "

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import CLI_SUPPRESS, BaseSettings, CliApp, SettingsConfigDict
 
 from retrieval.catalog import DEFAULT_CATALOG
@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     port: int = Field(7860, ge=1, le=65535, description="port to serve on")
     share: bool = Field(False, description="also open a public Gradio share link (needs the internet)")
     auth: str | None = Field(None, description="protect the UI and API with user:password")
+    users_file: Path | None = Field(None, description="sign-in for several people: a file of names and password "
+                                    "hashes, edited with `python -m chat_app.users add NAME --users-file PATH`; "
+                                    "each person's conversations then follow them to any browser")
     model: str = Field("default", description="chat model: 'default' (packaged Qwen2.5-Coder-1.5B GGUF), "
                        "'small' (packaged 0.5B), a .gguf path, a local HF model folder, or a HF hub id")
     llm_url: str | None = Field(None, description="an OpenAI-compatible chat server to use instead of the "
@@ -91,6 +94,14 @@ class Settings(BaseSettings):
         user, sep, password = value.partition(":")
         if not sep or not user.strip() or not password:
             raise ValueError("auth must look like user:password, with a non-empty user and password")
+        return value
+
+    @field_validator("users_file")
+    @classmethod
+    def _one_sign_in(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        # a field check, so the error shows the path and never the --auth password
+        if value is not None and info.data.get("auth"):
+            raise ValueError("give --auth or --users-file, not both (add the --auth user to the users file)")
         return value
 
     @field_validator("engine")
@@ -150,6 +161,7 @@ class Settings(BaseSettings):
         self.index_dir = self.index_dir.expanduser()
         self.cache_dir = self.cache_dir.expanduser()
         self.sessions_db = self.sessions_db.expanduser()
+        self.users_file = self.users_file.expanduser() if self.users_file else None
         return self
 
     @property
