@@ -21,6 +21,7 @@ from chat_app.llm.openai_compat import OpenAICompatModel
 from chat_app.pipeline import Services
 from chat_app.settings import Settings
 from retrieval.catalog import load_catalog
+from retrieval.chroma_server import http_client
 from retrieval.collaborative import ItemCF
 from retrieval.embeddings import SentenceTransformerEmbedder
 from retrieval.lexical import Lexicon
@@ -35,6 +36,8 @@ def build_services(settings: Settings, *, progress: bool = True, embedder=None, 
     compute_lock = threading.Lock()
     catalog = load_catalog(settings.catalog)
     log.info("catalog: %d items from %s", len(catalog), settings.catalog)
+    # the index's store next: a wrong --chroma-url is reported before any slow model work
+    client = http_client(settings.chroma_url) if settings.chroma_url else persistent_client(settings.index_dir)
     # find (and for packaged models join and verify) the model before the slow index work, so a bad
     # --model is reported at once
     if llm is None and not settings.no_llm and settings.llm_url is not None:
@@ -42,7 +45,7 @@ def build_services(settings: Settings, *, progress: bool = True, embedder=None, 
     choice = None if llm is not None or settings.no_llm else resolve_model(
         settings.model, settings.cache_dir, progress=progress)
     embedder = embedder or SentenceTransformerEmbedder(threads=settings.embed_threads, lock=compute_lock)
-    index = ItemIndex(persistent_client(settings.index_dir), catalog, embedder)
+    index = ItemIndex(client, catalog, embedder)
     index.open(rebuild=settings.rebuild_index, progress=None if progress else False)
     cf = ItemCF.load(catalog, settings.catalog.parent / "ratings.csv.gz")
     writer = llm if settings.explain == "llm" else None  # no writer: the evidence why lines are the explanations

@@ -13,6 +13,7 @@ from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_va
 from pydantic_settings import CLI_SUPPRESS, BaseSettings, CliApp, SettingsConfigDict
 
 from retrieval.catalog import DEFAULT_CATALOG
+from retrieval.chroma_server import parse_url
 
 
 def available_cores() -> int:
@@ -58,6 +59,10 @@ class Settings(BaseSettings):
     catalog: Path = Field(DEFAULT_CATALOG, description="catalog file (.jsonl.gz) to recommend from")
     index_dir: Path = Field(default_factory=lambda: default_cache_dir() / "index",
                             description="folder for the Chroma index (rebuilt when catalog or embedder change)")
+    chroma_url: str | None = Field(None, description="a Chroma server to keep the index in instead of "
+                                   "--index-dir, shared by every app process pointed at it, e.g. "
+                                   "http://127.0.0.1:8000 (start one with `chroma run --path "
+                                   "~/.cache/cinechat/chroma --port 8000`)")
     cache_dir: Path = Field(default_factory=default_cache_dir, description="folder for joined model files")
     sessions_db: Path = Field(default_factory=lambda: default_cache_dir() / "sessions.sqlite3",
                               description="SQLite file where conversations and feedback are kept across restarts")
@@ -141,6 +146,14 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")) or len(value) > 2000:
             raise ValueError("llm-url must be an http:// or https:// address, e.g. http://127.0.0.1:8080/v1")
         return value
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _chroma_url_shape(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parse_url(value)  # ValueError naming what is wrong
+        return value.strip().rstrip("/")
 
     @field_validator("llm_model")
     @classmethod
