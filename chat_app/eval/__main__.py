@@ -138,6 +138,7 @@ def run(args: argparse.Namespace) -> dict:
     meta = {"data": str(args.dialogues), "limit": args.limit, "seed": args.seed,
             "model": "rules only (--no-llm)" if services.llm is None else services.llm.name,
             "catalog": str(settings.catalog), "catalog_items": len(services.catalog),
+            "comention": args.comention if services.comention is not None else "none",
             "settings": {"candidates": services.n_candidates, "k": services.k, "threads": settings.threads,
                          "blend": args.blend, "weights": weights_dict(services.weights)},
             "wall_s": round(time.perf_counter() - start, 1)}
