@@ -327,8 +327,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.index_dir:
         overrides["index_dir"] = args.index_dir
     services = build_services(Settings(**overrides), progress=False)
-    if args.comention != "none":
-        services = replace(services, comention=CoMention.load(services.catalog, "movielens", args.comention))
+    services = replace(services, comention=None if args.comention == "none" else
+                       CoMention.load(services.catalog, "movielens", args.comention))
     if args.weights is not None:
         services = replace(services, weights=args.weights)
     if args.ranker != "app":

@@ -103,8 +103,9 @@ def setup(args: argparse.Namespace):
         log.info("building the ReDial evaluation catalog in %s", catalog.parent)
         redial_catalog.build(args.data, catalog.parent, [args.dialogues])
     services = replace(build_services(settings), k=50)
-    if comention is not None:  # the evaluation catalog's ids are ReDial ids
-        services = replace(services, comention=comention.for_catalog(services.catalog, "redial"))
+    # always set here, never what a factory loaded: the evaluation catalog's ids are ReDial ids, and only this
+    # model passed the leakage check
+    services = replace(services, comention=comention.for_catalog(services.catalog, "redial") if comention else None)
     if getattr(args, "weights", None) is not None:
         services = replace(services, weights=args.weights)
     return dialogues, settings, services
