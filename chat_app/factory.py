@@ -23,6 +23,7 @@ from chat_app.settings import Settings
 from retrieval.catalog import load_catalog
 from retrieval.chroma_server import http_client
 from retrieval.collaborative import ItemCF
+from retrieval.comention import CoMention
 from retrieval.embeddings import SentenceTransformerEmbedder
 from retrieval.lexical import Lexicon
 from retrieval.store import ItemIndex, persistent_client
@@ -64,7 +65,10 @@ def build_services(settings: Settings, *, progress: bool = True, embedder=None, 
         llm=llm, writer=writer, k=settings.top_k, n_candidates=settings.candidates,
         max_message_chars=settings.max_message_chars, llm_timeout_s=settings.llm_timeout,
         latest_year=max(years) if years else 2018, llm_rerank=settings.llm_rerank, rerank_blend=settings.rerank_blend,
-        lexicon=Lexicon(catalog), reading=settings.reading)
+        lexicon=Lexicon(catalog), reading=settings.reading,
+        # what ReDial's training conversations mention together, over the catalog's MovieLens ids (items
+        # without one get nothing from it); None when the file is absent
+        comention=CoMention.load(catalog, "movielens"))
 
 
 def connect_remote(settings: Settings) -> OpenAICompatModel:
