@@ -182,12 +182,13 @@ def real_services(full_catalog, real_embedder, real_index_dir):
     from retrieval.store import ItemIndex, persistent_client
     from retrieval.titles import TitleIndex
 
+    from retrieval.comention import CoMention
     from retrieval.lexical import Lexicon
 
     index = ItemIndex(persistent_client(real_index_dir), full_catalog, real_embedder).open(progress=False)
     return Services(catalog=full_catalog, titles=TitleIndex.from_catalog(full_catalog), index=index,
                     embedder=real_embedder, cf=ItemCF.load(full_catalog), llm=None, llm_timeout_s=120,
-                    lexicon=Lexicon(full_catalog))
+                    lexicon=Lexicon(full_catalog), comention=CoMention.load(full_catalog, "movielens"))
 
 
 def _packaged_llm(name: str):
@@ -338,3 +339,24 @@ def unexplained(view, catalog: Catalog, state) -> list[str]:
     """Every problem of every explanation in a finished turn's view, labelled with its pick."""
     return [f"{r.ranked.item.label}: {problem}" for r in view.recommendations
             for problem in recommendation_problems(r, catalog, state)]
+
+
+# ---- servers the tests start: a free loopback port, and stopping a process politely, then firmly ----
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def stop_process(proc, kill: bool = False, timeout: float = 20) -> None:
+    import subprocess
+
+    proc.kill() if kill else proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

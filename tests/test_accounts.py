@@ -7,7 +7,6 @@ from __future__ import annotations
 import importlib.util
 import io
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,15 +21,10 @@ from chat_app.session import SessionState
 from chat_app.settings import Settings
 from chat_app.ui import build_ui, make_adjust, make_forget, make_reset, make_respond, make_resume
 from chat_app.users import Authenticator, UsersError, hash_password, load_users, verify_password
-from conftest import REPO
+from conftest import REPO, free_port
 
 PASSWORD = "correct horse battery"
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def final(gen):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import gzip
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,15 +19,10 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from conftest import REPO, TEST_CACHE, explanation_problems, matched_words
+from conftest import REPO, TEST_CACHE, explanation_problems, free_port, matched_words, stop_process
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def launch(*args: str, log=None) -> subprocess.Popen:
@@ -66,12 +60,7 @@ def running_app(*args: str, kill: bool = False):
         wait_until_serving(proc, url, log_path)
         yield url, proc
     finally:
-        proc.kill() if kill else proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, kill)
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from conftest import HashEmbedder
+from conftest import HashEmbedder, free_port
 from retrieval.catalog import Catalog, save_catalog
 from retrieval.chroma_server import check_server, http_client
 from retrieval.constraints import Constraints
@@ -28,11 +28,6 @@ from retrieval.store import BUILDING, ItemIndex, ItemIndexError
 
 CHROMA = Path(sys.executable).with_name("chroma")
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -4,18 +4,12 @@ fails the way it does offline, and the app must say why there is no public link 
 No test may pass --share to a real server: on a machine with internet that publishes a public, open link."""
 
 import importlib.util
-import socket
 
 import httpx
 import pytest
 
-from conftest import REPO, fake_services
+from conftest import REPO, fake_services, free_port
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import subprocess
 import sys
 import threading
@@ -25,7 +24,7 @@ from chat_app.llm.openai_compat import OpenAICompatModel
 from chat_app.pipeline import run_turn
 from chat_app.session import SessionState
 from chat_app.settings import Settings
-from conftest import REPO, TEST_CACHE, fake_services
+from conftest import REPO, TEST_CACHE, fake_services, free_port, stop_process
 
 KEY = "sk-test-0123456789-very-secret"
 SPANISH = "Quiero ver una película de zombis"
@@ -115,11 +114,6 @@ def server():
     yield s
     s.close()
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 ASK = [{"role": "user", "content": "hi"}]
@@ -334,21 +328,12 @@ def start_llama_server(port: int) -> subprocess.Popen:
     raise RuntimeError("llama.cpp's server did not answer /v1/models within 180 s")
 
 
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 @pytest.fixture(scope="session")
 def llama_server():
     port = free_port()
     proc = start_llama_server(port)
     yield f"http://127.0.0.1:{port}/v1"
-    stop(proc)
+    stop_process(proc)
 
 
 @pytest.mark.slow
@@ -390,7 +375,7 @@ def test_killing_the_server_mid_session_falls_back_to_the_rules(slice_catalog):
         first = list(run_turn(services, state, SPANISH))[-1]
         assert first.read_as and not first.problems
     finally:
-        stop(proc)
+        stop_process(proc)
     started = time.monotonic()
     after = list(run_turn(services, state, "Y algo de los años 80, como Alien"))[-1]
     assert time.monotonic() - started < 20

@@ -7,7 +7,7 @@ import pytest
 
 from chat_app.evidence import why_line
 from chat_app.llm.base import ModelError, ModelTimeout
-from chat_app.pipeline import rank, run_turn
+from chat_app.pipeline import run_turn
 from chat_app.session import SessionState, clean_message
 from conftest import FailingModel, LabelModel, ScriptedChatModel, extraction, unexplained
 

@@ -12,7 +12,7 @@ Explanations are never generated here: the pipeline is stopped once the picks ar
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Iterator
 
 from chat_app.eval.dialogues import Dialogue
