@@ -19,6 +19,7 @@ from chat_app.profile import Profile
 from chat_app.rules import LANGUAGES, MOOD_WORDS
 from retrieval.catalog import Catalog, Item
 from retrieval.collaborative import ItemCF
+from retrieval.comention import CatalogCoMention
 from retrieval.constraints import Constraints
 from retrieval.match import fold, matched_fields, mentions
 from retrieval.recommend import Ranked
@@ -83,6 +84,8 @@ class Evidence:
     matches: tuple[Match, ...] = ()
     similar: tuple[Similar, ...] = ()
     co_liked: tuple[CoLiked, ...] = ()
+    # liked titles that ReDial's training conversations mention together with this item: (item id, title)
+    co_mentioned: tuple[tuple[str, str], ...] = ()
     limits: tuple[str, ...] = ()  # the person's limits this item keeps, as they would say them
     avoided: tuple[str, ...] = ()  # disliked names the item does not mention
     sources: tuple[str, ...] = ()  # how the ranking found it: dense, cf, popular, ...
@@ -99,6 +102,7 @@ class Evidence:
                 "similar": [{k: list(v) if isinstance(v, tuple) else v for k, v in asdict(s).items()}
                             for s in self.similar],
                 "co_liked": [asdict(c) | {"percent": c.percent} for c in self.co_liked],
+                "co_mentioned": [{"item_id": i, "title": t} for i, t in self.co_mentioned],
                 "limits": list(self.limits), "avoided": list(self.avoided), "sources": list(self.sources),
                 "facts": self.facts(), "why": why_line(self)}
 
@@ -168,7 +172,8 @@ def kept_limits(item: Item, constraints: Constraints) -> tuple[str, ...]:
     return tuple(out)
 
 
-def gather_evidence(ranked: Ranked, profile: Profile, catalog: Catalog, cf: ItemCF | None) -> Evidence:
+def gather_evidence(ranked: Ranked, profile: Profile, catalog: Catalog, cf: ItemCF | None,
+                    comention: CatalogCoMention | None = None) -> Evidence:
     """The evidence record for one pick, from the ledger, the ranking's own trace and the ratings."""
     item = ranked.item
     matches = []
@@ -190,8 +195,11 @@ def gather_evidence(ranked: Ranked, profile: Profile, catalog: Catalog, cf: Item
     co_liked.sort(key=lambda c: -c.also / c.raters)
     avoided = tuple(p.text for p in profile.disliked() if p.kind in ("person", "studio")
                     and not mentions(item, [p.text]))
-    return Evidence(item, tuple(matches), similar, tuple(co_liked[:2]), kept_limits(item, profile.constraints),
-                    avoided, tuple(ranked.sources))
+    co_mentioned = tuple((seed.id, seed.label) for pref in reversed(profile.liked("item"))
+                         if comention is not None and pref.item_id and (seed := catalog.get(pref.item_id))
+                         and comention.mentioned_with(seed.id, item.id))[:2]
+    return Evidence(item, tuple(matches), similar, tuple(co_liked[:2]), co_mentioned,
+                    kept_limits(item, profile.constraints), avoided, tuple(ranked.sources))
 
 
 def _quote(words: tuple[str, ...]) -> str:
@@ -238,6 +246,9 @@ def why_line(evidence: Evidence) -> str:
         c = evidence.co_liked[0]
         sentences.append(f"{c.percent}% of the {c.raters} people who rated {c.title} {LIKED} rated it {LIKED} too "
                          f"({c.overall_percent}% of all raters did)")
+    if evidence.co_mentioned and not evidence.co_liked:
+        titles = " and ".join(t for _, t in evidence.co_mentioned)
+        sentences.append(f"Often recommended together with {titles} in movie conversations (ReDial)")
     if not sentences:
         if "dense" in evidence.sources or "lexical" in evidence.sources:
             about = tuple(dict.fromkeys(evidence.item.keywords[:2] + evidence.item.tags[:2]))[:3]
@@ -259,7 +270,8 @@ def why_line(evidence: Evidence) -> str:
 def citations(evidence: Evidence) -> tuple[str, ...]:
     """The ledger entries this pick relies on, as the person would say them; only what the evidence shows."""
     out = [f"you wanted {m.asked}" for m in evidence.matches]
-    liked = dict.fromkeys([s.title for s in evidence.similar] + [c.title for c in evidence.co_liked])
+    liked = dict.fromkeys([s.title for s in evidence.similar] + [c.title for c in evidence.co_liked]
+                          + [t for _, t in evidence.co_mentioned])
     out += [f"you liked {title}" for title in liked]
     if evidence.limits:
         out.append(f"kept to {'; '.join(evidence.limits)} as you asked")

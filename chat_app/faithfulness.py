@@ -101,15 +101,18 @@ def _support(evidence: Evidence, catalog: Catalog) -> _Support:
     item = evidence.item
     own_titles = [item.title, item.label, item.aka, *item.alt_titles]
     liked_titles = []
-    for ref in (*evidence.similar, *evidence.co_liked):
-        other = catalog.get(ref.item_id)
-        liked_titles += [ref.title] + ([other.title, other.aka, *other.alt_titles] if other else [])
+    for ref_id, ref_title in [(r.item_id, r.title) for r in (*evidence.similar, *evidence.co_liked)] + \
+            list(evidence.co_mentioned):
+        other = catalog.get(ref_id)
+        liked_titles += [ref_title] + ([other.title, other.aka, *other.alt_titles] if other else [])
     words = [*item.people, *item.companies, *item.countries, *item.keywords, *item.tags, *evidence.avoided]
     for m in evidence.matches:
         words += [m.asked, *m.words]
     for s in evidence.similar:
         words += [*s.people, *s.keywords, *s.tags]
     words += evidence.limits  # the person's own limits, quoted back ("kept to genre: Comedy or Drama")
+    if evidence.co_mentioned:
+        words.append("ReDial")  # the conversations the co-mention evidence comes from
     names = sorted({n for n in own_titles + liked_titles + words if n and len(n) > 1}, key=len, reverse=True)
     texts = names + [item.overview, item.tagline]
     numbers = {float(n) for t in texts for n in re.findall(r"\d+(?:\.\d+)?", t or "")}

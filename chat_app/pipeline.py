@@ -182,7 +182,7 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
     state.last_picks = [p.item.id for p in picks]
     # every pick is shown at once with its evidence and the why line built from it (true by construction)
     evidence_start = time.perf_counter()
-    evidence = [gather_evidence(p, state.profile, services.catalog, services.cf) for p in picks]
+    evidence = [gather_evidence(p, state.profile, services.catalog, services.cf, services.comention) for p in picks]
     writer = services.writer  # None: the why lines are the explanations (--explain evidence)
     recs = [Recommendation(p, why_line(e), done=writer is None, cites=citations(e), evidence=e)
             for p, e in zip(picks, evidence)]

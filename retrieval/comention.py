@@ -168,6 +168,13 @@ class CatalogCoMention:
     def check_unseen(self, conversation_ids: Iterable[str | int]) -> None:
         self.model.check_unseen(conversation_ids)
 
+    def mentioned_with(self, seed: str, item: str) -> bool:
+        """Is `item` among the movies ReDial conversations mention together with `seed` (its fitted
+        neighbours, with a positive weight)?"""
+        rows = self.rows_of.get(item, ())
+        return any(nb in rows and w > 0 for row in self.rows_of.get(seed, ())
+                   for nb, w in zip(self.model.neighbours[row], self.model.weights[row]))
+
     def scores(self, seeds: list[str], weights: list[float] | None = None, avoid: list[str] = (),
                avoid_weights: list[float] | None = None) -> dict[str, float]:
         """Summed neighbour weights of the liked seeds, less DISLIKE_WEIGHT times the disliked ones'; only

@@ -1,5 +1,6 @@
 """Evidence records and why lines from hand-made items: only what an item's own data shows is cited."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -130,7 +131,8 @@ def test_the_api_record_is_plain_json():
 
     record = gather_evidence(Ranked(TWELVE, 1.0, 0.5, 0.0, because=("1",)), TIME_TRAVEL, CATALOG, None).to_json()
     assert json.loads(json.dumps(record)) == record
-    assert set(record) == {"matches", "similar", "co_liked", "limits", "avoided", "sources", "facts", "why"}
+    assert set(record) == {"matches", "similar", "co_liked", "co_mentioned", "limits", "avoided", "sources", "facts",
+                           "why"}
     assert record["facts"] == {"title": "Twelve Monkeys", "year": 1995, "genres": ["Mystery", "Sci-Fi", "Thriller"],
                                "runtime": None, "mean_rating": 4.0, "num_ratings": 177, "directors": []}
 
@@ -140,3 +142,21 @@ def test_why_lines_and_citations_pass_the_faithfulness_check(item):
     evidence = gather_evidence(Ranked(item, 1.0, 0.5, 0.0, because=("1",) if item is not BTTF else ()),
                                TIME_TRAVEL, CATALOG, None)
     assert unsupported_claims(why_line(evidence) + " " + " · ".join(citations(evidence)), evidence, CATALOG) == []
+
+
+def test_a_pick_recommended_with_a_liked_title_in_redial_says_so_and_only_then():
+    from retrieval.comention import CoMention
+
+    # a co-mention model by hand: Back to the Future's neighbours are Looper (and nothing else)
+    model = CoMention(np.array([10, 11, 12]), np.array([[1, -1], [0, -1], [-1, -1]], dtype=np.int32),
+                      np.array([[0.5, 0.0], [0.5, 0.0], [0.0, 0.0]], dtype=np.float32), np.array([1]),
+                      np.array([1, 5, 2]), 200.0)
+    comention = model.for_catalog(CATALOG, "movielens")
+    prefs = profile(like("item", "Back to the Future", "1"))
+    looper = gather_evidence(Ranked(LOOPER, 1.0, 0.5, 0.0, sources=("comention",)), prefs, CATALOG, None, comention)
+    assert looper.co_mentioned == (("1", "Back to the Future (1985)"),)
+    line = why_line(looper)
+    assert "Back to the Future (1985)" in line and "ReDial" in line
+    assert not unsupported_claims(line, looper, CATALOG)
+    seven = gather_evidence(Ranked(SEVEN, 1.0, 0.5, 0.0, sources=("comention",)), prefs, CATALOG, None, comention)
+    assert seven.co_mentioned == () and "ReDial" not in why_line(seven)
