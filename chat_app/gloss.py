@@ -28,8 +28,7 @@ GLOSS_TOKENS = 40  # a gloss is one short line; a longer answer is cut, not wait
 NEGATION_ANY = re.compile(
     r"\b(no|not|without|never|nothing|avoid|except|don'?t|sin|nada|ni|ningún|ninguna|pas|sans|aucun|aucune|"
     r"rien|kein|keine|keinen|keiner|nicht|ohne|non|senza|niente|nessun|nem|sem|não|nao|нет|не|без|ни|niet|"
-    r"geen|"
-    r"inte|utan|ikke)\b|不|没|沒|別|别|ない|なし|以外|말고|없는|싫|빼고", re.IGNORECASE)
+    r"geen|inte|utan|ikke)\b|不|没|沒|別|别|ない|なし|以外|말고|없는|싫|빼고", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+")
 # a gloss may name an audience only where the message has a word for who the film is for, in some language:
 # a small model that cannot read a message tends to answer with an example ("animation, for kids")
