@@ -53,6 +53,7 @@ EXTRACT_SCHEMA = {
 _NOT_A_TITLE = re.compile(r"^(it|that|this|that one|this one|them|those|these|the movie|the film)$", re.IGNORECASE)
 READINGS = ("gloss", "json")
 
+
 @dataclass(frozen=True)
 class Extraction:
     delta: Delta

@@ -327,8 +327,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.index_dir:
         overrides["index_dir"] = args.index_dir
     services = build_services(Settings(**overrides), progress=False)
-    services = replace(services, comention=None if args.comention == "none" else
-                       CoMention.load(services.catalog, "movielens", args.comention))
+    if args.comention == "none":
+        services = replace(services, comention=None)
+    elif Path(args.comention) != COMENTION_PATH:  # the shipped model is loaded by build_services already
+        services = replace(services, comention=CoMention.load(services.catalog, "movielens", args.comention))
     if args.weights is not None:
         services = replace(services, weights=args.weights)
     if args.ranker != "app":
