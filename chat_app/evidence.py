@@ -193,7 +193,9 @@ def gather_evidence(ranked: Ranked, profile: Profile, catalog: Catalog, cf: Item
             if raters >= MIN_RATERS and also / raters >= max(MIN_SHARE, overall):
                 co_liked.append(CoLiked(seed.id, seed.label, raters, also, round(100 * overall)))
     co_liked.sort(key=lambda c: -c.also / c.raters)
-    avoided = tuple(p.text for p in profile.disliked() if p.kind in ("person", "studio")
+    # "no George Clooney" only where the catalog knows who made the film: most entries list no cast
+    known = {"person": bool(item.people), "studio": bool(item.companies)}
+    avoided = tuple(p.text for p in profile.disliked() if p.kind in known and known[p.kind]
                     and not mentions(item, [p.text]))
     co_mentioned = tuple((seed.id, seed.label) for pref in reversed(profile.liked("item"))
                          if comention is not None and pref.item_id and (seed := catalog.get(pref.item_id))

@@ -138,6 +138,17 @@ def shortfall(services: Services, query: Query, picks: list[Ranked]) -> str:
     return f"Only {found} of these mention {terms}{within}; the others are the closest I could find."
 
 
+def unverified_people(profile: Profile, picks: list[Ranked]) -> str:
+    """An honest word when a person is ruled out but the catalog lists nobody for some picks: those could not
+    be checked (most catalog entries name no cast)."""
+    people = [p.text for p in profile.disliked("person")]
+    unknown = [p.item.label for p in picks if not p.item.people]
+    if not people or not unknown:
+        return ""
+    return (f"I could not check {', '.join(unknown)} for {' or '.join(people)}: the catalog lists no cast "
+            f"for {'it' if len(unknown) == 1 else 'them'}.")
+
+
 def run_turn(services: Services, state: SessionState, message: object) -> Iterator[TurnView]:
     start = time.perf_counter()
     clean = clean_message(message, services.max_message_chars)
@@ -170,7 +181,7 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
         return
 
     query, picks = rank(services, state, clean.text)
-    honest = shortfall(services, query, picks)
+    honest = " ".join(filter(None, [shortfall(services, query, picks), unverified_people(state.profile, picks)]))
     timings["retrieve_s"] = time.perf_counter() - start - timings["extract_s"]
     if not picks:
         limits = "; ".join(state.profile.constraints.describe()) or "what you asked"

@@ -92,6 +92,9 @@ class Lexicon:
         self.words = frozenset(counts)
         self._spellings = [w for w, n in counts.items() if n >= 3 and len(w) >= 4]
         self._uses = counts
+        # words used in some item's keywords or tags, and by how many items ("vietnam", "mob"; not "before")
+        self._tagged = Counter(w for item in catalog for w in {w for v in item.keywords + item.tags
+                                                               for w in fold(v).split()})
 
     @staticmethod
     def _vocabulary(catalog: Catalog) -> tuple[dict[str, tuple[str, str, int]], frozenset[str]]:
@@ -160,12 +163,13 @@ class Lexicon:
         return frozenset(self.ids[i] for i, text in enumerate(self._folded) if pattern.search(text))
 
     def is_topic_word(self, word: str, max_share: float = 0.05) -> bool:
-        """Is a single word something a few items are about (mentioned by 3 to `max_share` of the catalog), not
-        a common word? For words the person rules out, where a wrong guess costs little."""
+        """Is a single word something a few items are about: part of the keywords or tags of at least 2 items,
+        mentioned by 3 to `max_share` of the catalog, not a common word ("before" is in many descriptions and
+        no keyword)? For words the person rules out, where a wrong guess costs little."""
         from bm25s.stopwords import STOPWORDS_EN
 
         folded = fold(word)
-        if folded in GENERIC or folded in STOPWORDS_EN or len(folded) < 3:
+        if folded in GENERIC or folded in STOPWORDS_EN or len(folded) < 3 or self._tagged[folded] < 2:
             return False
         return 3 <= len(self.matching(folded)) <= max(3, int(max_share * len(self.ids)))
 

@@ -160,3 +160,11 @@ def test_a_pick_recommended_with_a_liked_title_in_redial_says_so_and_only_then()
     assert not unsupported_claims(line, looper, CATALOG)
     seven = gather_evidence(Ranked(SEVEN, 1.0, 0.5, 0.0, sources=("comention",)), prefs, CATALOG, None, comention)
     assert seven.co_mentioned == () and "ReDial" not in why_line(seven)
+
+
+def test_no_avoided_person_is_claimed_for_an_item_whose_cast_is_unknown():
+    prefs = profile(Preference("person", "Bruce Willis", "dislike", 1),
+                    Preference("person", "Adam Sandler", "dislike", 1))
+    assert gather_evidence(Ranked(SEVEN, 1.0, 0.5, 0.0), prefs, CATALOG, None).avoided == ()  # no cast listed
+    assert gather_evidence(Ranked(BTTF, 1.0, 0.5, 0.0), prefs, CATALOG, None).avoided == ("Bruce Willis",
+                                                                                         "Adam Sandler")

@@ -169,3 +169,17 @@ def test_llm_rerank_reorders_the_picks_and_survives_a_failing_model(slice_servic
     assert shown[0] == top20[19] and shown[1] == top20[18]  # the LLM's favourites are shown first
     # a model that cannot score labels keeps the retrieval order
     assert picks(replace(plain, llm_rerank=True)) == top20[:5]
+
+
+def test_a_ruled_out_person_the_catalog_cannot_check_is_said():
+    from chat_app.pipeline import unverified_people
+    from chat_app.profile import Preference, Profile
+    from retrieval.catalog import Item
+    from retrieval.recommend import Ranked
+
+    known = Ranked(Item("1", "Heat", 1995, cast=("Al Pacino",)), 1.0, 0.5, 0.0)
+    unknown = Ranked(Item("2", "Out of Sight", 1998), 1.0, 0.5, 0.0)
+    clooney = Profile((Preference("person", "George Clooney", "dislike", 1),))
+    assert unverified_people(clooney, [known, unknown]) == (
+        "I could not check Out of Sight (1998) for George Clooney: the catalog lists no cast for it.")
+    assert unverified_people(clooney, [known]) == "" and unverified_people(Profile(), [unknown]) == ""

@@ -68,3 +68,9 @@ def test_a_topic_after_about_is_not_a_title(reader):
                                      "a comedy, no horror"])
 def test_a_negation_in_a_few_languages_excludes_a_genre(reader, message):
     assert reader(message).constraints.get("genres_excluded") == ("Horror",)
+
+
+def test_a_limit_after_a_negation_is_no_topic(reader):
+    delta = reader("nothing with George Clooney, and nothing before 1990")
+    assert delta.constraints.get("year_min") == 1990
+    assert {(k, t) for k, t, pol in entries(delta) if pol == "dislike"} == {("person", "george clooney")}
