@@ -185,7 +185,14 @@ class Converter:
         record: dict = {"id": item_id}
         if spec.parenthetical and (match := _PARENTHETICAL.match(title)):
             title = match.group("head")
-            record[spec.parenthetical] = [match.group("inner").strip()]
+            inner = match.group("inner").strip()
+            if FIELDS[spec.parenthetical] == "text":
+                record["overview" if spec.parenthetical == "text" else spec.parenthetical] = inner + "."
+            else:
+                record[spec.parenthetical] = [inner]
+            flagged = [spec.parenthetical_category] if spec.parenthetical_category else []
+        else:
+            flagged = []
         if not title:
             report.skipped.append((line, item_id, f"no title (column {spec.columns[0]!r} is empty)"))
             return None
@@ -194,6 +201,8 @@ class Converter:
         for name, spec in fmap.fields.items():
             if name not in ("id", "title"):
                 self._field(record, name, FIELDS[name], spec, row)
+        if flagged:
+            record["genres"] = list(dict.fromkeys(record.get("genres", []) + self._categories(flagged, record)))
         for role, spec in fmap.people.items():
             if names := _tokens(row, spec, report, role):
                 record[role] = names

@@ -19,7 +19,8 @@ the catalog (`FIELDS` below), so a map only says where to read and how to split:
     attribution: books7k.attribution.md            # the same
 
 A spec's keys: column (or columns, several, in order), split (a separator of 1-5 characters), parenthetical (a
-field that takes a trailing "(...)" of the value), zfill (pad an id with zeros to that width), unit,
+field that takes a trailing "(...)" of the value), parenthetical_category (a category the items with one get:
+"(Harry Potter, #1)" -> Series), zfill (pad an id with zeros to that width), unit,
 max_chars (text), liked_at (count). Unknown keys, wrong types and paths that leave the map's folder are errors
 (`MapError`) naming the key; nothing in a map is executed or evaluated (`yaml.safe_load`, no regexes).
 """
@@ -39,7 +40,7 @@ FIELDS = {
     "countries": "token_seq",
 }
 ROLES = ("cast", "directors", "writers", "composers")
-SPEC_KEYS = {"column", "columns", "split", "parenthetical", "zfill", "unit", "max_chars"}
+SPEC_KEYS = {"column", "columns", "split", "parenthetical", "parenthetical_category", "zfill", "unit", "max_chars"}
 INTERACTION_KEYS = {"user", "item", "rating", "count", "liked_at", "format", "encoding"}
 TOP_KEYS = {"items", "fields", "interactions", "domain", "attribution"}
 MAX_MAP_BYTES = 256 * 1024
@@ -54,6 +55,7 @@ class Spec:
     columns: tuple[str, ...]
     split: str | None = None
     parenthetical: str | None = None
+    parenthetical_category: str | None = None
     zfill: int | None = None
     unit: str | None = None
     max_chars: int | None = None
@@ -117,6 +119,9 @@ def parse_spec(raw: object, where: str) -> Spec:
         raise MapError(f"{where}.parenthetical: a list or text field "
                        f"({', '.join(k for k, t in FIELDS.items() if t in ('token_seq', 'text'))}), "
                        f"got {parenthetical!r:.40}")
+    category = raw.get("parenthetical_category")
+    if category is not None and not (isinstance(category, str) and 0 < len(category) <= 60):
+        raise MapError(f"{where}.parenthetical_category: a category name, got {category!r:.40}")
     for key, low, high in (("zfill", 1, 64), ("max_chars", 10, 1_000_000)):
         value = raw.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high):
@@ -124,7 +129,7 @@ def parse_spec(raw: object, where: str) -> Spec:
     unit = raw.get("unit")
     if unit is not None and not (isinstance(unit, str) and 0 < len(unit) <= 40):
         raise MapError(f"{where}.unit: a short word such as pages or minutes, got {unit!r:.40}")
-    return Spec(columns, split, parenthetical, raw.get("zfill"), unit, raw.get("max_chars"))
+    return Spec(columns, split, parenthetical, category, raw.get("zfill"), unit, raw.get("max_chars"))
 
 
 def _named_group(raw: object, where: str, allowed: tuple[str, ...] | None) -> dict[str, Spec]:
