@@ -14,6 +14,7 @@ about them. Without sign-in each browser keeps its own session by the id in its 
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Iterator
 
 import gradio as gr
@@ -21,6 +22,7 @@ import gradio as gr
 from chat_app.persist import SessionStore
 from chat_app.pipeline import Services, TurnView, run_turn
 from chat_app.feedback import ACTIONS, FeedbackError, apply_feedback, edit_ledger
+from chat_app.history import HistoryError, HistoryLimits, HistoryMatcher, import_history
 from chat_app.render import (escape_md, ledger_entries, profile_json, recommendations_json, render_profile,
                              render_reply)
 from chat_app.session import SessionState, clean_message
@@ -132,6 +134,42 @@ def make_adjust(services: Services, change, store: SessionStore | None = None, e
     return adjust
 
 
+def make_import(services: Services, store: SessionStore | None = None, limits: HistoryLimits | None = None):
+    """A handler for an uploaded history file (Letterboxd, IMDb, Goodreads; chat_app.history): the titles it
+    matches join the ledger as likes, dislikes and seen titles, and a file that cannot be imported changes
+    nothing. Same outputs as `make_adjust`; the record's "import" says what was matched and what was not."""
+    limits = limits or HistoryLimits()
+    matchers: list[HistoryMatcher] = []  # built at the first import and shared: the catalog is read-only
+    lock = threading.Lock()
+
+    def matcher() -> HistoryMatcher:
+        with lock:
+            if not matchers:
+                matchers.append(HistoryMatcher(services.catalog))
+            return matchers[0]
+
+    def import_file(file: object, state: SessionState | None, request: gr.Request | None = None) -> tuple:
+        owner = signed_in(request)
+        state = synced(state, store, owner)
+        outcome = None
+        try:
+            profile, outcome = import_history(state.profile, file, matcher(), state.turn, limits)
+        except HistoryError as exc:
+            message = str(exc)
+        else:
+            state.profile, message = profile, outcome.summary()
+            if store is not None:
+                counts = {k: v for k, v in outcome.to_json().items() if not isinstance(v, list)}
+                store.save(state, "import", counts, owner)
+        record = {"session_id": state.session_id, "turn": state.turn, "notice": message, "finished": True,
+                  "recommendations": [], "understood": profile_json(state.profile), "timings": {},
+                  "import": outcome.to_json() if outcome else None}
+        return (render_profile(state.profile), record, state, escape_md(message),
+                gr.Dropdown(choices=_ledger_choices(state), value=None))
+
+    return import_file
+
+
 def _shown(services: Services, state: SessionState, notice: str) -> tuple:
     """The chat outputs for a whole session, as after a restore."""
     view = TurnView(notice, profile=state.profile, finished=True)
@@ -187,12 +225,14 @@ def make_forget(services: Services, store: SessionStore | None):
 
 
 def build_ui(services: Services, store: SessionStore | None = None, browser_secret: str | None = None,
-             accounts: bool = False) -> gr.Blocks:
-    """The app. `accounts`: people sign in (the launch passes `auth=`), so show "Forget me" and serve /forget."""
+             accounts: bool = False, history_limits: HistoryLimits | None = None) -> gr.Blocks:
+    """The app. `accounts`: people sign in (the launch passes `auth=`), so show "Forget me" and serve /forget.
+    `history_limits`: the largest history file, and most rows, an import reads."""
     respond = make_respond(services, store)
     feedback = make_adjust(services, lambda state, item, action: apply_feedback(state, services.catalog, item, action),
                            store, "feedback")
     edit = make_adjust(services, edit_ledger, store, "edit")
+    import_file = make_import(services, store, history_limits)
     resume = make_resume(services, store)
     reset, forget = make_reset(services, store), make_forget(services, store)
     with gr.Blocks(title=TITLE) as demo:
@@ -224,6 +264,10 @@ def build_ui(services: Services, store: SessionStore | None = None, browser_secr
                     with gr.Row():
                         remove = gr.Button("Remove", size="sm", elem_id="ledger-remove")
                         flip = gr.Button("Flip like / dislike", size="sm", elem_id="ledger-flip")
+                    history_file = gr.UploadButton("Import your history (CSV)", size="sm", elem_id="history-upload",
+                                                   file_types=[".csv", ".tsv", ".txt"])
+                    gr.Markdown("<small>A Letterboxd, IMDb or Goodreads export: rated titles become likes and "
+                                "dislikes, the rest are marked seen.</small>", elem_id="history-help")
                 status = gr.Markdown("", elem_id="status")
                 with gr.Accordion("Details (JSON)", open=False):
                     record = gr.JSON(label="last turn")
@@ -247,6 +291,7 @@ def build_ui(services: Services, store: SessionStore | None = None, browser_secr
         for button, action in ((remove, "remove"), (flip, "flip")):
             button.click(_with_action(edit, action), [entry, state], adjust_outputs, api_visibility="private")
         api_feedback.click(feedback, [api_target, api_action, state], adjust_outputs, api_name="feedback")
+        history_file.upload(import_file, [history_file, state], adjust_outputs, api_name="import_history")
         api_edit.click(edit, [api_target, api_action, state], adjust_outputs, api_name="edit")
         api_resume = gr.Button(visible=False)
         api_resume.click(resume, [api_target, state], chat_outputs, api_name="resume")
