@@ -101,10 +101,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     from chat_app.persist import SessionStore, StoreError
+    from chat_app.history import limits_from
     from chat_app.ui import build_ui
 
     try:
-        store = SessionStore(settings.sessions_db)
+        store = SessionStore(settings.sessions_db, services.domain)
     except StoreError as exc:
         print(f"\nCineChat cannot start: {exc}", file=sys.stderr)
         return 1
@@ -113,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         log.warning(warning)
     if services.llm is not None:
         threading.Thread(target=warm_up, args=(services,), daemon=True, name="warm-up").start()
-    demo = build_ui(services, store, browser_secret(settings.cache_dir), accounts=auth is not None).queue(
+    demo = build_ui(services, store, browser_secret(settings.cache_dir), accounts=auth is not None,
+                    history_limits=limits_from(settings)).queue(
         default_concurrency_limit=settings.concurrency, max_size=settings.queue_size)
     demo.launch(server_name=settings.host, server_port=settings.port, share=settings.share,
                 auth=auth, prevent_thread_lock=True, show_error=True, quiet=False,

@@ -53,6 +53,11 @@ class HistoryLimits:
     max_rows: int = 20_000
 
 
+def limits_from(settings) -> HistoryLimits:
+    """The limits `Settings` (--history-max-mb, --history-max-rows) set."""
+    return HistoryLimits(int(settings.history_max_mb * 2**20), settings.history_max_rows)
+
+
 @dataclass(frozen=True)
 class Scale:
     low: float

@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=20, description="recommendations per reply")
     candidates: int = Field(50, ge=5, le=500, description="candidates retrieved before reranking")
     max_message_chars: int = Field(4000, ge=100, le=100_000, description="longest message read, in characters")
+    history_max_mb: float = Field(20.0, gt=0, le=1024, description="largest history file (a Letterboxd, IMDb or "
+                                  "Goodreads export) a person may import, in MB; larger ones are refused unread")
+    history_max_rows: int = Field(20_000, ge=1, le=1_000_000, description="most rows of a history file an import "
+                                  "reads; the rest are counted and the person is told")
     llm_timeout: float = Field(60.0, gt=0, le=3600, description="seconds one LLM call may take")
     concurrency: int = Field(1, ge=1, le=64, description="turns processed at once (default 1: "
                        "an in-process LLM serialises turns anyway; 8 with --llm-url, whose server batches them)")

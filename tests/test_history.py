@@ -11,8 +11,8 @@ from pathlib import Path
 import gradio as gr
 import pytest
 
-from chat_app.history import (ACCEPTED, IMPORTED_SHARE, HistoryError, HistoryLimits, HistoryMatcher,
-                              apply_outcome, import_history, in_ledger, match_history, read_history, read_upload)
+from chat_app.history import (ACCEPTED, IMPORTED_SHARE, HistoryError, HistoryLimits, HistoryMatcher, apply_outcome,
+                              import_history, in_ledger, limits_from, match_history, read_history, read_upload)
 from chat_app.persist import SessionStore
 from chat_app.profile import Delta, Preference, Profile, merge
 from chat_app.session import SessionState
@@ -46,8 +46,12 @@ def labels(items) -> list[str]:
 
 
 def letterboxd(*rows: str) -> str:
-    return LETTERBOXD_HEADER + "".join(f"2021-01-01,{row},https://boxd.it/x\n" if row.count(",") == 1
-                                       else f"2021-01-01,{row}\n" for row in rows)
+    """A Letterboxd ratings.csv of "title,year,rating" rows (year and rating may be empty)."""
+    lines = []
+    for row in rows:
+        title, year, rating = row.rsplit(",", 2)
+        lines.append(f'2021-01-01,"{title.replace(chr(34), chr(34) * 2)}",{year},https://boxd.it/x,{rating}\n')
+    return LETTERBOXD_HEADER + "".join(lines)
 
 
 # ---------------------------------------------------------------- the three formats, as exported
@@ -135,8 +139,9 @@ def test_goodreads_library_export_against_a_books_catalog():
     assert "1 row on your to-read shelf skipped." in outcome.summary()
 
 
-@pytest.mark.parametrize("name, fmt", [("letterboxd_ratings.csv", "Letterboxd"), ("letterboxd_watched.csv", "Letterboxd"),
-                                       ("imdb_ratings.csv", "IMDb"), ("goodreads_library_export.csv", "Goodreads")])
+@pytest.mark.parametrize("name, fmt", [("letterboxd_ratings.csv", "Letterboxd"),
+                                       ("letterboxd_watched.csv", "Letterboxd"), ("imdb_ratings.csv", "IMDb"),
+                                       ("goodreads_library_export.csv", "Goodreads")])
 def test_every_format_is_told_from_its_header_whatever_the_file_name(name, fmt):
     history = read_history((DATA / name).read_bytes(), filename="export.csv")
     assert history.format == fmt and history.entries and history.rows == len(history.entries) + sum(
@@ -147,7 +152,7 @@ def test_every_format_is_told_from_its_header_whatever_the_file_name(name, fmt):
 
 
 def test_a_title_several_films_share_is_settled_by_year_or_left_out(movies):
-    outcome = outcome_of(movies, letterboxd("Hamlet,", "Hamlet,1990,https://boxd.it/x,4", "Crash,2004,https://boxd.it/x,5"))
+    outcome = outcome_of(movies, letterboxd("Hamlet,,", "Hamlet,1990,4", "Crash,2004,5"))
     assert labels(outcome.liked) == ["Hamlet (1990)", "Crash (2004)"]
     assert [m.title for m in outcome.unmatched] == ["Hamlet"]  # no year: five films are called Hamlet
     assert outcome.unmatched[0].reason.startswith("matches more than one: Hamlet (")
@@ -157,7 +162,7 @@ def test_a_title_several_films_share_is_settled_by_year_or_left_out(movies):
 def test_two_items_of_one_title_and_year_stay_unmatched_unless_a_person_decides():
     matcher = HistoryMatcher([Item("a", "Twins", 1988, directors=("Ivan Reitman",)),
                               Item("b", "Twins", 1988, directors=("David Cronenberg",))])
-    outcome = outcome_of(matcher, letterboxd("Twins,1988,https://boxd.it/x,5"))
+    outcome = outcome_of(matcher, letterboxd("Twins,1988,5"))
     assert not outcome.imported and outcome.unmatched[0].reason.startswith("matches more than one")
     imdb = (DATA / "imdb_ratings.csv").read_text().splitlines()[0] + "\n" + \
         "tt0096320,9,2023-01-02,Twins,Twins,https://x,Movie,6.1,107,1988,Comedy,1,1988-12-09,Ivan Reitman\n"
@@ -165,8 +170,8 @@ def test_two_items_of_one_title_and_year_stay_unmatched_unless_a_person_decides(
 
 
 def test_a_misspelt_title_matches_only_when_its_year_agrees(movies):
-    outcome = outcome_of(movies, letterboxd("The Matrx,1999,https://boxd.it/x,5", "Inceptoin,,https://boxd.it/x,5",
-                                            "Upp,2009,https://boxd.it/x,5", "The Matrx,1950,https://boxd.it/x,5"))
+    outcome = outcome_of(movies, letterboxd("The Matrx,1999,5", "Inceptoin,,5",
+                                            "Upp,2009,5", "The Matrx,1950,5"))
     assert labels(outcome.liked) == ["The Matrix (1999)"]
     assert [m.label for m in outcome.unmatched] == ["Inceptoin", "Upp (2009)", "The Matrx (1950)"]
 
@@ -198,12 +203,12 @@ def test_an_unknown_format_lists_the_formats_accepted():
 
 def test_a_watchlist_is_refused_by_its_name():
     with pytest.raises(HistoryError, match="is a watchlist"):
-        read_history(letterboxd("Heat,1995,https://boxd.it/x,").encode(), filename="watchlist.csv")
+        read_history(letterboxd("Heat,1995,").encode(), filename="watchlist.csv")
 
 
 @pytest.mark.parametrize("encoding", ["cp1252", "latin-1", "utf-8-sig", "utf-16"])
 def test_other_encodings_and_a_bom_are_read(movies, encoding):
-    outcome = outcome_of(movies, letterboxd("Amélie,2001,https://boxd.it/x,5", "Léon: The Professional,1994,https://boxd.it/x,4")
+    outcome = outcome_of(movies, letterboxd("Amélie,2001,5", "Léon: The Professional,1994,4")
                          .encode(encoding))
     assert [item.title[:22] for item in outcome.liked] == ["Amelie", "Léon: The Professional"]
 
@@ -223,6 +228,19 @@ def test_a_file_above_the_size_limit_is_refused_before_it_is_read(tmp_path):
         read_upload(str(big), HistoryLimits())
     with pytest.raises(HistoryError, match="at most 1 MB"):  # the limit is a setting
         read_history(b"x" * (2**20 + 1), HistoryLimits(max_bytes=2**20))
+
+
+def test_the_limits_are_settings(movies):
+    from chat_app.settings import Settings
+
+    limits = limits_from(Settings.from_cli(["--history-max-mb", "0.001", "--history-max-rows", "3"]))
+    assert limits == HistoryLimits(max_bytes=1048, max_rows=3)
+    outcome = outcome_of(movies, letterboxd(*[f"{t},5" for t in ("Heat,1995", "Alien,1979",
+                                                                                    "Fargo,1996", "Seven,1995")]),
+                         limits=limits)
+    assert labels(outcome.liked) == ["Heat (1995)", "Alien (1979)", "Fargo (1996)"]
+    assert "Only the first 3 of 4 rows were read: this app imports at most 3 at a time." in outcome.summary()
+    assert limits_from(Settings()) == HistoryLimits()  # the defaults agree
 
 
 def test_a_hundred_thousand_rows_are_capped_and_the_person_told(movies):
@@ -252,7 +270,7 @@ def test_formula_cells_stay_plain_text(movies):
 
 
 def test_ratings_out_of_range_or_not_numbers_count_as_seen(movies):
-    rows = [f"{title},{year},https://boxd.it/x,{rating}" for title, year, rating in [
+    rows = [f"{title},{year},{rating}" for title, year, rating in [
         ("Heat", 1995, "7"), ("Alien", 1979, "-1"), ("Fargo", 1996, "abc"), ("Inception", 2010, "nan"),
         ("Toy Story", 1995, "inf"), ("Seven", 1995, "★★★★½"), ("The Matrix", 1999, "★")]]
     outcome = outcome_of(movies, letterboxd(*rows))
@@ -262,9 +280,9 @@ def test_ratings_out_of_range_or_not_numbers_count_as_seen(movies):
 
 
 def test_repeated_rows_count_once_and_a_rating_beats_none(movies):
-    outcome = outcome_of(movies, letterboxd("Heat,1995,https://boxd.it/x,5", "Heat,1995,https://boxd.it/x,",
-                                            "Se7en,1995,https://boxd.it/x,1", "Seven,1995,https://boxd.it/x,2",
-                                            "Alien,1979,https://boxd.it/x,3", "Alien,1979,https://boxd.it/x,5"))
+    outcome = outcome_of(movies, letterboxd("Heat,1995,5", "Heat,1995,",
+                                            "Se7en,1995,1", "Seven,1995,2",
+                                            "Alien,1979,3", "Alien,1979,5"))
     assert labels(outcome.liked) == ["Heat (1995)", "Alien (1979)"]  # a rewatch's newer rating wins
     assert labels(outcome.disliked) == ["Seven (1995)"] and outcome.imported == 3
     assert "3 repeated rows counted once." in outcome.summary()
@@ -273,7 +291,7 @@ def test_repeated_rows_count_once_and_a_rating_beats_none(movies):
 def test_a_file_nothing_of_which_matches_changes_nothing(movies):
     profile = merge(Profile(), Delta(preferences=(Preference("genre", "Comedy", "like", 1),)), 1)
     with pytest.raises(HistoryError, match="Nothing imported: none of 2 titles .* Nothing was changed"):
-        import_history(profile, letterboxd("Not A Film 1,2020,https://boxd.it/x,5", "Not A Film 2,2021,https://boxd.it/x,"
+        import_history(profile, letterboxd("Not A Film 1,2020,5", "Not A Film 2,2021,"
                                            ).encode(), movies, 1)
 
 
@@ -300,8 +318,8 @@ def test_imported_titles_join_the_ledger_without_crowding_out_what_was_said(movi
 def test_the_upload_handler_shows_a_summary_updates_the_ledger_and_escapes_titles(services, tmp_path):
     upload = make_import(services)
     path = tmp_path / "ratings.csv"
-    path.write_text(letterboxd("Toy Story,1995,https://boxd.it/x,5", "<script>alert(1)</script>,2020,https://boxd.it/x,5",
-                               "Heat,1995,https://boxd.it/x,1"))
+    path.write_text(letterboxd("Toy Story,1995,5", "<script>alert(1)</script>,2020,5",
+                               "Heat,1995,1"))
     understood, record, state, status, entry = upload(str(path), None)
     assert status.startswith("Imported 2 of 3 titles") and "<script" not in status and "&lt;script&gt;" in status
     assert "Toy Story" in understood and "Heat" in understood
@@ -334,7 +352,7 @@ def test_after_an_import_recommendations_change_and_a_seen_film_never_comes_back
     before = [r["id"] for r in record["recommendations"]]
     seen = services.catalog.get(before[0])
     path = tmp_path / "ratings.csv"
-    path.write_text(letterboxd("Toy Story,1995,https://boxd.it/x,5", f"{seen.title},{seen.year},https://boxd.it/x,"))
+    path.write_text(letterboxd("Toy Story,1995,5", f"{seen.title},{seen.year},"))
     *_, state, status, _ = upload(str(path), None)
     assert "1 liked, 0 disliked, 1 seen" in status and seen.id in state.profile.seen
     *_, record, state, _, _, _ = final(respond("a good movie for tonight", state))
