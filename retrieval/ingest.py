@@ -175,8 +175,6 @@ def write_folder(out: Path, records: list[dict], report: Report, *, sources: lis
     failure half-way leaves the folder's earlier files as they were."""
     out.mkdir(parents=True, exist_ok=True)
     files: dict[str, bytes] = {}
-    lines = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records)
-    files["items.jsonl.gz"] = gzip.compress(lines.encode("utf-8"), compresslevel=9, mtime=0)
     if ratings is not None:
         table = "user,item,rating\n" + "".join(f"{u},{_csv_cell(i)},{r:g}\n" for u, i, r in ratings)
         files["ratings.csv.gz"] = gzip.compress(table.encode("utf-8"), compresslevel=9, mtime=0)
@@ -199,6 +197,10 @@ def write_folder(out: Path, records: list[dict], report: Report, *, sources: lis
                 "map": fmap.to_json(), "report": report.to_json()}
     files["manifest.json"] = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     with tempfile.TemporaryDirectory(dir=out, prefix=".ingest-") as tmp:
+        with (Path(tmp) / "items.jsonl.gz").open("wb") as raw, \
+                gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=9, mtime=0) as fh:
+            for record in records:  # one line at a time: 200,000 items never become one string
+                fh.write((json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8"))
         for name, data in files.items():
             (Path(tmp) / name).write_bytes(data)
         for source, name in ((domain, "domain.yaml"), (attribution, "ATTRIBUTION.md")):

@@ -160,6 +160,7 @@ class Converter:
         self.fmap, self.domain = fmap, domain
         self.report = Report()
         self.first_line: dict[str, int] = {}  # id -> line it was first read from
+        self.first_unique: dict[tuple, int] = {}  # the map's `unique` fields' values -> line first read from
 
     def item_id(self, value: object) -> str:
         text = _text(value, MAX_TOKEN, self.report, "id")
@@ -208,6 +209,14 @@ class Converter:
                 record[role] = names
         for name, spec in fmap.attributes.items():
             self._attribute(record, name, spec, row)
+        if fmap.unique:
+            key = tuple(str(record.get(f, "")).lower() for f in fmap.unique)
+            if key in self.first_unique:
+                del self.first_line[item_id]
+                report.skipped.append((line, item_id, f"the same {', '.join(fmap.unique)} as line "
+                                                      f"{self.first_unique[key]}"))
+                return None
+            self.first_unique[key] = line
         if "alt_titles" in record:
             record["alt_titles"] = [t for t in record["alt_titles"] if t.lower() != title.lower()]
         return {k: v for k, v in record.items() if v not in ([], "", None, {})}

@@ -15,6 +15,7 @@ the catalog (`FIELDS` below), so a map only says where to read and how to split:
       attributes: {pages: {column: num_pages, unit: pages}}   # numbers by name; runtime is minutes
       language: language_code                      # ISO 639-1, 639-2 ("eng", "fre") or a tag ("en-US")
     interactions: {user: user_id, item: book_id, rating: rating}   # or count: plays (implicit feedback)
+    unique: [title, writers]                       # one item per title and authors: later editions are skipped
     domain: books7k.domain.yaml                    # copied into the folder; a file in the map's folder
     attribution: books7k.attribution.md            # the same
 
@@ -42,7 +43,7 @@ FIELDS = {
 ROLES = ("cast", "directors", "writers", "composers")
 SPEC_KEYS = {"column", "columns", "split", "parenthetical", "parenthetical_category", "zfill", "unit", "max_chars"}
 INTERACTION_KEYS = {"user", "item", "rating", "count", "liked_at", "format", "encoding"}
-TOP_KEYS = {"items", "fields", "interactions", "domain", "attribution"}
+TOP_KEYS = {"items", "fields", "interactions", "domain", "attribution", "unique"}
 MAX_MAP_BYTES = 256 * 1024
 
 
@@ -71,6 +72,7 @@ class FieldMap:
     interactions: dict = field(default_factory=dict)  # user/item/rating/count -> column; liked_at, format, encoding
     domain: Path | None = None
     attribution: Path | None = None
+    unique: tuple[str, ...] = ()  # catalog fields whose values together name one item (other editions are skipped)
 
     def columns(self) -> dict[str, str]:
         """Every column the map reads -> the map key that reads it (for messages)."""
@@ -201,6 +203,11 @@ def parse_map(raw: object, base: Path | None = None) -> FieldMap:
             out.interactions[key] = float(value)
         else:
             out.interactions[key] = _name(value, f"interactions.{key}")
+    unique = raw.get("unique") or []
+    allowed = ("title", "year", "language") + ROLES
+    if not isinstance(unique, list) or not all(isinstance(u, str) and u in allowed for u in unique):
+        raise MapError(f"unique: a list of catalog fields from {', '.join(allowed)}, e.g. [title, writers]")
+    out.unique = tuple(unique)
     for key in ("domain", "attribution"):
         if raw.get(key) is not None:
             if base is None:

@@ -338,3 +338,12 @@ def test_without_attribution_the_folder_says_the_licence_is_not_stated(tmp_path,
     code, out = run(tmp_path, write(tmp_path, "books.csv", HEADER + ROWS[0]))
     assert "Licence: not stated" in (out / "ATTRIBUTION.md").read_text()
     assert "no domain.yaml given" in capsys.readouterr().out
+
+
+def test_unique_fields_skip_other_editions(tmp_path, capsys):
+    rows = ROWS + ['7,Dune,Frank Herbert,,1990,896,eng,\n', '8,Dune,Brian Herbert,,2002,667,eng,\n']
+    code, out = run(tmp_path, write(tmp_path, "books.csv", HEADER + "".join(rows)), MAP + "unique: [title, writers]\n")
+    assert code == 0 and [i["id"] for i in items_of(out)] == ["1", "2", "3", "8"]
+    assert "line 5: the same title, writers as line 3" in capsys.readouterr().out
+    with pytest.raises(MapError, match="unique"):
+        parse_map({"fields": {"id": "a", "title": "b"}, "unique": ["overview"]})
