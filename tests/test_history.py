@@ -4,6 +4,8 @@ imported ledger steering the next recommendations, in the session and for a sign
 
 from __future__ import annotations
 
+import gzip
+import json
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -17,10 +19,11 @@ from chat_app.persist import SessionStore
 from chat_app.profile import Delta, Preference, Profile, merge
 from chat_app.session import SessionState
 from chat_app.ui import build_ui, make_import, make_respond
-from conftest import free_port
+from conftest import REPO, free_port
 from retrieval.catalog import Catalog, Item
 
 DATA = Path(__file__).parent / "data" / "history"
+CHROMIUM = "/usr/bin/chromium"
 LETTERBOXD_HEADER = "Date,Name,Year,Letterboxd URI,Rating\n"
 
 
@@ -137,6 +140,17 @@ def test_goodreads_library_export_against_a_books_catalog():
     assert [m.title for m in outcome.unmatched] == ["A Self-Published Chapbook Nobody Has Heard Of"]
     assert outcome.history.skipped == {"on your to-read shelf": 1}  # Dune: not read, so not seen
     assert "1 row on your to-read shelf skipped." in outcome.summary()
+
+
+def test_goodreads_library_export_against_the_shipped_books_catalog():
+    with gzip.open(REPO / "catalogs" / "books" / "items.jsonl.gz", "rt", encoding="utf-8") as fh:
+        books = [Item.from_json(json.loads(line)) for line in fh if line.strip()]
+    outcome = outcome_of(HistoryMatcher(books), (DATA / "goodreads_library_export.csv").read_bytes())
+    assert labels(outcome.liked) == ["The Hunger Games (2008)", "Harry Potter and the Sorcerer's Stone (1997)"]
+    assert labels(outcome.disliked) == ["To Kill a Mockingbird (1960)", "Twilight (2005)"]
+    assert labels(outcome.seen) == ["The Great Gatsby (1925)", "Sapiens: A Brief History of Humankind (2011)",
+                                    "Pride and Prejudice (1813)"]
+    assert [m.title for m in outcome.unmatched] == ["A Self-Published Chapbook Nobody Has Heard Of"]
 
 
 @pytest.mark.parametrize("name, fmt", [("letterboxd_ratings.csv", "Letterboxd"),
@@ -392,5 +406,37 @@ def test_the_app_serves_import_history_to_api_clients(services):
                                                        api_name="/import_history")
         assert status.startswith("Imported 6 of 7") and record["import"]["format"] == "IMDb"
         assert "Godfather" in understood
+    finally:
+        demo.close()
+
+
+@pytest.mark.e2e
+def test_a_person_uploads_a_file_in_the_browser(services, tmp_path):
+    """Headless Chromium against the app with the test fakes: the upload button beside the ledger imports a
+    file, the summary and ledger show it, and a title holding script is shown as text, never run."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import expect, sync_playwright
+
+    path = tmp_path / "ratings.csv"
+    path.write_text(letterboxd("Toy Story,1995,5", "Heat,1995,1",
+                               "<img src=x onerror=\"document.title='pwned'\">,2020,5"))
+    demo = build_ui(services).queue()
+    _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, server_port=free_port())
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_page(viewport={"width": 1400, "height": 1100})
+            page.goto(url)
+            expect(page.locator("#understood")).to_contain_text("Nothing yet", timeout=60_000)
+            with page.expect_file_chooser() as chooser:  # what a click on the button opens
+                page.locator("#history-upload").click()
+            chooser.value.set_files(str(path))
+            expect(page.locator("#status")).to_contain_text("Imported 2 of 3 titles", timeout=30_000)
+            expect(page.locator("#status")).to_contain_text("<img src=x")  # the title as text
+            expect(page.locator("#understood")).to_contain_text("Toy Story")
+            expect(page.locator("#understood")).to_contain_text("Heat")
+            assert page.title() != "pwned"
+            browser.close()
     finally:
         demo.close()
