@@ -5,7 +5,8 @@ with a softmax so the weights sum to one whatever the profile's size. Liked cata
 their own vectors, liked aspects towards their text; dislikes push away; disliked people become terms an
 item must not mention; hard constraints pass through; every item already mentioned, shown or rejected is
 excluded. Liked themes, people and studios are also words an item should literally mention; those of the
-newest turn that named any are required (the ranking relaxes that when too few items have them).
+newest turn that named any are required (the ranking relaxes that when too few items have them). What a
+mood asks of categories, and the noun an aspect is said with ("a dark movie"), come from the `Domain`.
 """
 
 from __future__ import annotations
@@ -13,28 +14,9 @@ from __future__ import annotations
 import math
 
 from chat_app.profile import Preference, Profile
+from retrieval.domain import Domain, movie_domain
 from retrieval.recommend import Query
 
-# what a mood asks of genres: (genres it favours, genres it rules against), as soft reranking signals
-MOOD_GENRES = {
-    "light-hearted": ({"Comedy", "Animation", "Children", "Musical"},
-                      {"Horror", "War", "Thriller", "Crime", "Film-Noir"}),
-    "feel-good": ({"Comedy", "Romance", "Musical", "Children", "Animation"}, {"Horror", "War", "Film-Noir"}),
-    "uplifting": ({"Comedy", "Romance", "Musical", "Drama"}, {"Horror", "Film-Noir"}),
-    "funny": ({"Comedy"}, {"Horror", "War"}),
-    "fun": ({"Comedy", "Adventure", "Animation"}, {"War", "Horror"}),
-    "cozy": ({"Comedy", "Romance", "Animation", "Children"}, {"Horror", "War", "Thriller"}),
-    "relaxing": ({"Comedy", "Romance", "Animation", "Documentary"}, {"Horror", "War", "Thriller"}),
-    "romantic": ({"Romance"}, set()),
-    "dark": ({"Thriller", "Crime", "Horror", "Film-Noir", "Drama"}, {"Children", "Animation", "Musical"}),
-    "gritty": ({"Crime", "Thriller", "War", "Drama"}, {"Children", "Animation", "Musical"}),
-    "scary": ({"Horror", "Thriller"}, {"Children", "Comedy"}),
-    "intense": ({"Thriller", "Action", "War"}, {"Children"}),
-    "sad": ({"Drama", "Romance"}, {"Comedy", "Horror", "Thriller", "Action"}),  # "a good cry"
-    "emotional": ({"Drama", "Romance"}, {"Horror"}),
-    "epic": ({"Adventure", "War", "Fantasy", "Action"}, set()),
-    "mind-bending": ({"Sci-Fi", "Mystery", "Thriller"}, {"Children"}),
-}
 LITERAL_KINDS = ("theme", "person", "studio")  # aspects an item must literally mention to answer them
 OBSCURE_MOOD = "lesser-known"  # "hidden gems": popularity counts against an item
 RECENCY = 0.6  # log-weight lost per turn of age
@@ -53,24 +35,27 @@ def softmax_weights(prefs: list[Preference], turn: int) -> list[float]:
     return [e / total for e in exps]
 
 
-def aspect_text(pref: Preference) -> str:
+def aspect_text(pref: Preference, noun: str = "movie") -> str:
     if pref.kind == "genre":
-        return f"{pref.text} movie"
+        return f"{pref.text} {noun}"
     if pref.kind == "mood":
-        return f"a {pref.text} movie"
+        return f"a {pref.text} {noun}"
     if pref.kind == "item":
         return pref.text
     return pref.text
 
 
-def compose_query(profile: Profile, fallback_text: str = "", exclude: set[str] | frozenset[str] = frozenset()) -> Query:
+def compose_query(profile: Profile, fallback_text: str = "", exclude: set[str] | frozenset[str] = frozenset(),
+                  domain: Domain | None = None) -> Query:
+    domain = domain or movie_domain()
+    aspect = lambda p: aspect_text(p, domain.noun)
     liked = profile.liked()
     weights = softmax_weights(liked, profile.turn)
-    texts = tuple((aspect_text(p), w) for p, w in zip(liked, weights) if not p.item_id)
+    texts = tuple((aspect(p), w) for p, w in zip(liked, weights) if not p.item_id)
     items = tuple((p.item_id, w) for p, w in zip(liked, weights) if p.item_id)
     disliked = profile.disliked()
     d_weights = softmax_weights(disliked, profile.turn)
-    avoid_texts = tuple((aspect_text(p), w) for p, w in zip(disliked, d_weights)
+    avoid_texts = tuple((aspect(p), w) for p, w in zip(disliked, d_weights)
                         if not p.item_id and p.kind != "person")
     avoid_items = tuple((p.item_id, w) for p, w in zip(disliked, d_weights) if p.item_id)
     avoid_terms = tuple(p.text for p in disliked if p.kind in LITERAL_KINDS)
@@ -79,7 +64,7 @@ def compose_query(profile: Profile, fallback_text: str = "", exclude: set[str] |
     required_terms = tuple(p.text for p, _ in literal if p.turn == newest)
     genre_fit: dict[str, float] = {}
     for pref, w in zip(liked, weights):
-        favoured, against = MOOD_GENRES.get(pref.text.lower(), (set(), set())) if pref.kind == "mood" else (set(), set())
+        favoured, against = domain.mood_rule(pref.text, words=False) if pref.kind == "mood" else (set(), set())
         if pref.kind == "genre":
             favoured = {pref.text}
         for genre in favoured:
@@ -91,7 +76,7 @@ def compose_query(profile: Profile, fallback_text: str = "", exclude: set[str] |
             genre_fit[pref.text] = genre_fit.get(pref.text, 0.0) - 1.0
     # a mood is a weak word for BM25 ("a dark movie" finds The Dark Knight by its title): left out when the
     # request has other words, kept when it is all there is ("something sad")
-    words = tuple(aspect_text(p) for p in liked if not p.item_id and p.kind != "mood")
+    words = tuple(aspect(p) for p in liked if not p.item_id and p.kind != "mood")
     lexical_words = words if words else None
     if not texts and not items and fallback_text.strip():
         texts = ((fallback_text.strip()[:500], 1.0),)
@@ -100,4 +85,4 @@ def compose_query(profile: Profile, fallback_text: str = "", exclude: set[str] |
                  exclude=frozenset(exclude) | profile.mentioned_ids(),
                  terms=tuple((p.text, w) for p, w in literal), required_terms=required_terms,
                  lexical_words=lexical_words, genres_named=tuple(p.text for p in liked if p.kind == "genre"),
-                 prefer_obscure=any(p.kind == "mood" and p.text == OBSCURE_MOOD for p in liked))
+                 prefer_obscure=any(p.kind == "mood" and p.text == OBSCURE_MOOD for p in liked), domain=domain)

@@ -3,8 +3,9 @@ ranking — never from a model's recollection — and the short "why" line a per
 
 A record holds the request words the item's own data answers (with the exact catalog words that matched),
 the liked titles it is closest to and what they share, how the people who liked those titles rated it, the
-limits it keeps, and its facts. Moods count only through the item's genres (`chat_app.compose.MOOD_GENRES`);
-a request's mood is never copied onto an item. Everything here is a pure function of its inputs and takes
+limits it keeps, and its facts. Moods count only through the item's genres (the domain's `mood_categories`);
+a request's mood is never copied onto an item. The words the why line uses for the kind of item, its people
+and its ratings come from the catalog's `Domain`. Everything here is a pure function of its inputs and takes
 milliseconds per pick. Turning the record into prose with an LLM, and checking that prose, live elsewhere
 (`chat_app.explain`, `chat_app.faithfulness`).
 """
@@ -12,15 +13,15 @@ milliseconds per pick. Turning the record into prose with an LLM, and checking t
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
-from chat_app.compose import MOOD_GENRES
 from chat_app.profile import Profile
-from chat_app.rules import LANGUAGES, MOOD_WORDS
+from chat_app.rules import LANGUAGES
 from retrieval.catalog import Catalog, Item
 from retrieval.collaborative import ItemCF
 from retrieval.comention import CatalogCoMention
 from retrieval.constraints import Constraints
+from retrieval.domain import Domain, movie_domain
 from retrieval.match import fold, matched_fields, mentions
 from retrieval.recommend import Ranked
 
@@ -89,13 +90,22 @@ class Evidence:
     limits: tuple[str, ...] = ()  # the person's limits this item keeps, as they would say them
     avoided: tuple[str, ...] = ()  # disliked names the item does not mention
     sources: tuple[str, ...] = ()  # how the ranking found it: dense, cf, popular, ...
+    domain: Domain = field(default_factory=movie_domain, compare=False, repr=False)  # what kind of item it is
 
     def facts(self) -> dict:
-        item = self.item
+        """Title, year, categories, the domain's length ("runtime", "pages"), rating, and the first role's
+        people ("directors", a book's "writers")."""
+        item, length = self.item, self.domain.length
         rated = item.mean_rating is not None and item.num_ratings >= MIN_RATINGS
-        return {"title": item.title, "year": item.year, "genres": list(item.genres), "runtime": item.runtime,
-                "mean_rating": round(item.mean_rating, 1) if rated else None,
-                "num_ratings": item.num_ratings if rated else None, "directors": list(item.directors[:2])}
+        facts = {"title": item.title, "year": item.year, "genres": list(item.genres)}
+        if length:
+            facts[length.field] = item.number(length.field)
+        facts |= {"mean_rating": round(item.mean_rating, 1) if rated else None,
+                  "num_ratings": item.num_ratings if rated else None}
+        if self.domain.roles:
+            role = self.domain.roles[0].field
+            facts[role] = list(getattr(item, role)[:2])
+        return facts
 
     def to_json(self) -> dict:
         return {"matches": [asdict(m) | {"words": list(m.words)} for m in self.matches],
@@ -107,10 +117,9 @@ class Evidence:
                 "facts": self.facts(), "why": why_line(self)}
 
 
-def mood_genres(mood: str, genres: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+def mood_genres(mood: str, genres: tuple[str, ...] | list[str], domain: Domain | None = None) -> tuple[str, ...]:
     """The item genres through which it has `mood`: some favoured genre and none the mood rules against."""
-    mood = MOOD_WORDS.get(mood.lower(), mood.lower())  # "lighter" is read as "light-hearted"
-    favoured, against = MOOD_GENRES.get(mood, (set(), set()))
+    favoured, against = (domain or movie_domain()).mood_rule(mood)  # "lighter" is read as "light-hearted"
     if set(genres) & against:
         return ()
     return tuple(g for g in genres if g in favoured)
@@ -128,12 +137,12 @@ def decade(text: str) -> int | None:
     return int(century) * 100 + digit * 10
 
 
-def match_request(item: Item, kind: str, text: str) -> Match | None:
+def match_request(item: Item, kind: str, text: str, domain: Domain | None = None) -> Match | None:
     """How the item's data answers one liked request word, or None when it does not."""
     if kind == "genre":
         return Match(text, "genre", "genres", (text,)) if text in item.genres else None
     if kind == "mood":
-        via = mood_genres(text, item.genres)
+        via = mood_genres(text, item.genres, domain)
         return Match(text, "mood", "genres", via) if via else None
     if kind == "era":
         start = decade(text)
@@ -161,14 +170,14 @@ def shared(item: Item, liked: Item) -> Similar:
                    common(item.tags, liked.tags)[:3], common(item.people, liked.people)[:3])
 
 
-def kept_limits(item: Item, constraints: Constraints) -> tuple[str, ...]:
+def kept_limits(item: Item, constraints: Constraints, domain: Domain | None = None) -> tuple[str, ...]:
     """The person's limits, each said only if the item keeps it (the ranking enforces them; this re-checks)."""
     out = []
-    for names in (("year_min", "year_max"), ("runtime_max",), ("genres_required",), ("genres_excluded",),
+    for names in (("year_min", "year_max"), ("length_max",), ("genres_required",), ("genres_excluded",),
                   ("languages",), ("audience",)):
         values = {n: v for n in names if (v := getattr(constraints, n, None)) not in (None, ())}
-        if values and (one := Constraints(**values)).satisfies(item):
-            out += one.describe()
+        if values and (one := Constraints(**values)).satisfies(item, domain):
+            out += one.describe(domain)
     return tuple(out)
 
 
@@ -178,7 +187,7 @@ def gather_evidence(ranked: Ranked, profile: Profile, catalog: Catalog, cf: Item
     item = ranked.item
     matches = []
     for pref in sorted(profile.liked(), key=lambda p: -p.turn):  # the newest request first: the why line shows 3
-        if pref.kind != "item" and (m := match_request(item, pref.kind, pref.text)):
+        if pref.kind != "item" and (m := match_request(item, pref.kind, pref.text, catalog.domain)):
             matches.append(m)
     similar = tuple(shared(item, liked) for i in ranked.because if (liked := catalog.get(i)))
     co_liked = []
@@ -201,14 +210,15 @@ def gather_evidence(ranked: Ranked, profile: Profile, catalog: Catalog, cf: Item
                          if comention is not None and pref.item_id and (seed := catalog.get(pref.item_id))
                          and comention.mentioned_with(seed.id, item.id))[:2]
     return Evidence(item, tuple(matches), similar, tuple(co_liked[:2]), co_mentioned,
-                    kept_limits(item, profile.constraints), avoided, tuple(ranked.sources))
+                    kept_limits(item, profile.constraints, catalog.domain), avoided, tuple(ranked.sources),
+                    catalog.domain)
 
 
 def _quote(words: tuple[str, ...]) -> str:
     return ", ".join(f"“{w}”" for w in words)
 
 
-def match_phrase(m: Match) -> str:
+def match_phrase(m: Match, domain: Domain | None = None) -> str:
     if m.kind == "mood":
         return f"{m.asked} (genre: {', '.join(m.words[:2])})"
     if m.kind == "genre":
@@ -217,7 +227,7 @@ def match_phrase(m: Match) -> str:
         return f"the {m.asked} ({m.words[0]})"
     if m.kind == "language":
         return f"{m.asked} (language)"
-    label = FIELD_LABEL.get(m.field, m.field)
+    label = (domain and domain.role_label(m.field)) or FIELD_LABEL.get(m.field, m.field)
     if m.field in ("overview", "tagline", "title", "alt_titles"):
         return f"{m.asked} ({label})"
     if len(m.words) == 1 and fold(m.words[0]) == fold(m.asked):
@@ -239,9 +249,11 @@ def similar_phrase(s: Similar) -> str:
 
 def why_line(evidence: Evidence) -> str:
     """The short readable reason shown with the pick; every word comes from the evidence record."""
+    domain = evidence.domain
     sentences = []
     if evidence.matches:
-        sentences.append("Matches your request: " + ", ".join(match_phrase(m) for m in evidence.matches[:3]))
+        sentences.append("Matches your request: " + ", ".join(match_phrase(m, domain)
+                                                               for m in evidence.matches[:3]))
     if evidence.similar:
         sentences.append(similar_phrase(evidence.similar[0]))
     if evidence.co_liked:
@@ -250,7 +262,7 @@ def why_line(evidence: Evidence) -> str:
                          f"({c.overall_percent}% of all raters did)")
     if evidence.co_mentioned and not evidence.co_liked:
         titles = " and ".join(t for _, t in evidence.co_mentioned)
-        sentences.append(f"Often recommended together with {titles} in movie conversations (ReDial)")
+        sentences.append(f"Often recommended together with {titles} in {domain.noun} conversations (ReDial)")
     if not sentences:
         if "dense" in evidence.sources or "lexical" in evidence.sources:
             about = tuple(dict.fromkeys(evidence.item.keywords[:2] + evidence.item.tags[:2]))[:3]
@@ -259,13 +271,15 @@ def why_line(evidence: Evidence) -> str:
         elif "cf" in evidence.sources:
             sentences.append("People who rated the titles you named 4+ often rated it 4+ too")
         elif "popular" in evidence.sources:
-            sentences.append("One of the most-rated movies that fit what you asked")
+            sentences.append(domain.texts.popular)
     facts = evidence.facts()
     if facts["mean_rating"] is not None:
-        sentences.append(f"MovieLens: {facts['mean_rating']:.1f}/5 from {facts['num_ratings']} ratings")
+        sentences.append(f"{domain.texts.ratings_source}: {facts['mean_rating']:.1f}/5 "
+                         f"from {facts['num_ratings']} ratings")
     if not sentences:  # nothing but the item itself: say what it is
         item = evidence.item
-        sentences.append(f"{item.label}: " + (", ".join(item.genres) or "a movie") + " that keeps to your limits")
+        sentences.append(f"{item.label}: " + (", ".join(item.genres) or f"a {domain.noun}")
+                         + " that keeps to your limits")
     return ". ".join(sentences) + "."
 
 

@@ -64,13 +64,14 @@ def evidence_words(evidence: Evidence) -> set[str]:
 
 
 def evidence_prompt(evidence: Evidence) -> str:
-    """The record as the model sees it: facts and reasons, nothing else."""
-    facts = evidence.facts()
-    parts = [f"Movie: {facts['title']}" + (f" ({facts['year']})" if facts["year"] else "")]
+    """The record as the model sees it: facts and reasons, nothing else (in the domain's words: "Movie:",
+    "Runtime: 120 minutes"; "Book:", "Length: 320 pages")."""
+    facts, domain = evidence.facts(), evidence.domain
+    parts = [f"{domain.noun.capitalize()}: {facts['title']}" + (f" ({facts['year']})" if facts["year"] else "")]
     if facts["genres"]:
         parts.append("Genres: " + ", ".join(facts["genres"]))
-    if facts["runtime"]:
-        parts.append(f"Runtime: {facts['runtime']} minutes")
+    if domain.length and facts.get(domain.length.field):
+        parts.append(f"{domain.length.name.capitalize()}: {facts[domain.length.field]} {domain.length.unit}")
     parts.append("Why it was picked: " + why_line(evidence))
     return "\n".join(parts)
 
@@ -81,7 +82,7 @@ def write_prose(llm: ChatModel | None, evidence: Evidence, catalog: Catalog, *, 
     fallback = why_line(evidence)
     if llm is None:
         return Prose(fallback, "evidence")
-    messages = load_prompt("explain").render(evidence=evidence_prompt(evidence))
+    messages = load_prompt("explain").render(evidence=evidence_prompt(evidence), noun=evidence.domain.noun)
     try:
         answer = complete(llm, messages, max_tokens=max_tokens, temperature=0.2, timeout_s=timeout_s)
     except ModelError as exc:

@@ -24,10 +24,9 @@ from dataclasses import dataclass, replace
 from chat_app.gloss import MAX_PROMPT_MESSAGE, gloss, needs_gloss, read_gloss, written_in
 from chat_app.llm.base import ChatModel, ModelError, complete_json
 from chat_app.profile import ASPECT_KINDS, INTENTS, Delta, Preference, Profile
-from chat_app.rules import (GENRE_WORDS, ITEM_QUESTION, LANGUAGES, NATIVE_LANGUAGES, PICK_REFERENCE, language_said,
-                            read_message)
+from chat_app.rules import ITEM_QUESTION, LANGUAGES, NATIVE_LANGUAGES, PICK_REFERENCE, language_said, read_message
 from prompts import load_prompt
-from retrieval.catalog import GENRES
+from retrieval.domain import Domain, movie_domain
 from retrieval.lexical import Lexicon
 from retrieval.titles import TitleIndex
 
@@ -37,7 +36,7 @@ _ASPECT = {"type": "object", "properties": {"kind": {"type": "string", "enum": l
                                             "text": {"type": "string", "maxLength": 60}},
            "required": ["kind", "text"]}
 _TITLES = {"type": "array", "items": {"type": "string", "maxLength": 120}, "maxItems": 6, "default": []}
-# Small on purpose: every output token costs ~50 ms on a 2-core CPU. Years, runtimes and excluded genres
+# Small on purpose: every output token costs ~50 ms on a 2-core CPU. Years, lengths and excluded categories
 # are read exactly by chat_app.rules, so the LLM is asked only for what rules cannot read well.
 EXTRACT_SCHEMA = {
     "type": "object",
@@ -62,18 +61,13 @@ class Extraction:
     gloss: str = ""  # the LLM's plain-English restatement (reading "gloss")
 
 
-def describe_profile(profile: Profile) -> str:
+def describe_profile(profile: Profile, domain: Domain | None = None) -> str:
     if profile.is_empty:
         return "nothing yet."
     likes = ", ".join(p.text for p in profile.liked()) or "-"
     dislikes = ", ".join(p.text for p in profile.disliked()) or "-"
-    limits = "; ".join(profile.constraints.describe()) or "-"
+    limits = "; ".join(profile.constraints.describe(domain)) or "-"
     return f"likes: {likes}. dislikes: {dislikes}. limits: {limits}."
-
-
-def _genre_of(text: str) -> str | None:
-    lowered = text.lower().strip()
-    return next((g for g in GENRES if g.lower() == lowered), GENRE_WORDS.get(lowered))
 
 
 # what the LLM may call an audience, as the audiences the constraints know
@@ -89,11 +83,12 @@ def _language_code(text: str) -> str | None:
     return next((code for code, names in NATIVE_LANGUAGES.items() if lowered in names), None)
 
 
-def ground(raw: dict, message: str, titles: TitleIndex, turn: int) -> Delta:
+def ground(raw: dict, message: str, titles: TitleIndex, turn: int, domain: Domain | None = None) -> Delta:
     """Keep what the LLM said that the message supports, with titles linked to the catalog.
 
     Limits the LLM reads (an audience, a language) are kept only when the message names an audience or a
     language at all, in any language: a Spanish message is not a request for Spanish films."""
+    domain = domain or movie_domain()
     prefs: list[Preference] = []
     constraints: dict = {}
     for field_name, polarity in (("liked_titles", "like"), ("disliked_titles", "dislike")):
@@ -116,10 +111,10 @@ def ground(raw: dict, message: str, titles: TitleIndex, turn: int) -> Delta:
                 continue
             if aspect["kind"] == "language":
                 code = _language_code(text)
-                if code and polarity == "like" and language_said(message) == code:
+                if code and polarity == "like" and language_said(message, domain) == code:
                     constraints["languages"] = (code,)
                 continue
-            genre = _genre_of(text)
+            genre = domain.category(text)
             kind, text = ("genre", genre) if genre else (aspect["kind"], text)
             prefs.append(Preference(kind, text, polarity, turn))
     return Delta(intent=raw.get("intent", "new_request"), preferences=tuple(prefs), constraints=constraints)
@@ -150,24 +145,27 @@ def settle_question(delta: Delta, message: str) -> Delta:
 
 def extract(llm: ChatModel | None, profile: Profile, recent: list[str], message: str, turn: int,
             titles: TitleIndex, *, latest_year: int = 2018, timeout_s: float | None = 60,
-            last_picks: list[str] = (), lexicon: Lexicon | None = None, reading: str = "gloss") -> Extraction:
-    rules = read_message(message, titles, turn, latest_year, last_picks, lexicon)
+            last_picks: list[str] = (), lexicon: Lexicon | None = None, reading: str = "gloss",
+            domain: Domain | None = None) -> Extraction:
+    domain = domain or movie_domain()
+    rules = read_message(message, titles, turn, latest_year, last_picks, lexicon, domain)
     if llm is None:
         return Extraction(rules, "rules")
     if reading == "gloss":
         if not needs_gloss(rules, message):
             return Extraction(rules, "rules")
         try:
-            text = gloss(llm, message, timeout_s)
+            text = gloss(llm, message, timeout_s, domain)
         except ModelError as exc:
             log.warning("the gloss fell back to rules: %s", exc)
             return Extraction(rules, "rules", str(exc))
-        extra = read_gloss(text, message, titles, turn, latest_year, lexicon)
+        extra = read_gloss(text, message, titles, turn, latest_year, lexicon, domain)
         return Extraction(combine(rules, extra), "llm+rules", gloss=text)
     prompt = load_prompt("extract").render(
-        profile=describe_profile(profile),
+        profile=describe_profile(profile, domain),
         recent=("Earlier in the chat: " + " | ".join(recent)) if recent else "",
-        message=message[:MAX_PROMPT_MESSAGE])
+        message=message[:MAX_PROMPT_MESSAGE], noun=domain.noun, plural=domain.plural,
+        attributes=domain.describe_attributes())
     try:
         raw = complete_json(llm, prompt, EXTRACT_SCHEMA, max_tokens=160, temperature=0.0, timeout_s=timeout_s)
     except ModelError as exc:
@@ -175,4 +173,5 @@ def extract(llm: ChatModel | None, profile: Profile, recent: list[str], message:
         return Extraction(rules, "rules", str(exc))
     # rule-read titles, people and constraints are exact; the LLM adds what rules cannot read
     # (typo'd titles, themes, moods in other words) and the turn's intent
-    return Extraction(settle_question(combine(rules, ground(raw, message, titles, turn)), message), "llm+rules")
+    return Extraction(settle_question(combine(rules, ground(raw, message, titles, turn, domain)), message),
+                      "llm+rules")

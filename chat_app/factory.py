@@ -20,13 +20,13 @@ from chat_app.llm.loader import load_chat_model, resolve_model
 from chat_app.llm.openai_compat import OpenAICompatModel
 from chat_app.pipeline import Services
 from chat_app.settings import Settings
-from retrieval.catalog import load_catalog
+from retrieval.catalog import RATINGS_FILE, load_catalog
 from retrieval.chroma_server import http_client
 from retrieval.collaborative import ItemCF
 from retrieval.comention import CoMention
 from retrieval.embeddings import SentenceTransformerEmbedder
 from retrieval.lexical import Lexicon
-from retrieval.store import ItemIndex, persistent_client
+from retrieval.store import ItemIndex, collection_name, persistent_client
 from retrieval.titles import TitleIndex
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ def build_services(settings: Settings, *, progress: bool = True, embedder=None, 
     # one lock for all CPU-heavy inference: the LLM and the query embedder never fight over the cores
     compute_lock = threading.Lock()
     catalog = load_catalog(settings.catalog)
-    log.info("catalog: %d items from %s", len(catalog), settings.catalog)
+    log.info("catalog: %d %s from %s", len(catalog), catalog.domain.plural, catalog.path)
     # the index's store next: a wrong --chroma-url is reported before any slow model work
     client = http_client(settings.chroma_url) if settings.chroma_url else persistent_client(settings.index_dir)
     # find (and for packaged models join and verify) the model before the slow index work, so a bad
@@ -46,9 +46,9 @@ def build_services(settings: Settings, *, progress: bool = True, embedder=None, 
     choice = None if llm is not None or settings.no_llm else resolve_model(
         settings.model, settings.cache_dir, progress=progress)
     embedder = embedder or SentenceTransformerEmbedder(threads=settings.embed_threads, lock=compute_lock)
-    index = ItemIndex(client, catalog, embedder)
+    index = ItemIndex(client, catalog, embedder, collection_name(catalog))  # one collection per catalog
     index.open(rebuild=settings.rebuild_index, progress=None if progress else False)
-    cf = ItemCF.load(catalog, settings.catalog.parent / "ratings.csv.gz")
+    cf = ItemCF.load(catalog, catalog.folder / RATINGS_FILE)
     writer = llm if settings.explain == "llm" else None  # no writer: the evidence why lines are the explanations
     if choice is not None:
         load = lambda: load_chat_model(choice, engine=settings.engine, n_threads=settings.threads,
@@ -68,7 +68,7 @@ def build_services(settings: Settings, *, progress: bool = True, embedder=None, 
         lexicon=Lexicon(catalog), reading=settings.reading,
         # what ReDial's training conversations mention together, over the catalog's MovieLens ids (items
         # without one get nothing from it); None when the file is absent
-        comention=CoMention.load(catalog, "movielens"))
+        comention=CoMention.load(catalog, "movielens") if any(item.ml_id for item in catalog) else None)
 
 
 def connect_remote(settings: Settings) -> OpenAICompatModel:

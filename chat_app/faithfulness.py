@@ -11,7 +11,8 @@ means nothing made up was found. Pure functions; the catalog's title list is bui
 - numbers: a year, runtime, rating, percentage or count that is not the item's, the evidence's or its text's;
 - requests: "you wanted X" where X is none of the request words the evidence matched.
 
-It checks stated facts, not taste ("you'll love it" passes), and reads English. Left out: number words ("two
+Genre and mood words are the catalog domain's (`Catalog.domain`). It checks stated facts, not taste ("you'll
+love it" passes), and reads English. Left out: number words ("two
 hours"), a one-word title that opens a sentence, and claims with no name, genre, mood or number in them.
 """
 
@@ -22,8 +23,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from chat_app.evidence import Evidence, mood_genres
-from chat_app.rules import GENRE_WORDS, MOOD_WORDS
-from retrieval.catalog import GENRES, Catalog
+from retrieval.catalog import Catalog
+from retrieval.domain import Domain
 from retrieval.match import fold
 
 # mood words a person does not type but a writer does, read as the mood they claim
@@ -33,13 +34,25 @@ WRITER_MOODS = {"heartwarming": "feel-good", "heart-warming": "feel-good", "touc
                 "tense": "intense", "suspenseful": "intense", "thrilling": "intense", "gripping": "intense",
                 "bleak": "dark", "grim": "dark", "disturbing": "dark", "poignant": "emotional",
                 "tearjerker": "emotional", "inspiring": "uplifting", "inspirational": "uplifting"}
-MOODS = {**MOOD_WORDS, **WRITER_MOODS}
-GENRE_TERMS = {w: g for w, g in GENRE_WORDS.items() if w not in MOODS}
+
+
+@lru_cache(maxsize=16)
+def moods(domain: Domain) -> dict[str, str]:
+    """Mood words a person or a writer uses -> the mood they claim."""
+    return {**domain.moods, **WRITER_MOODS}
+
+
+@lru_cache(maxsize=16)
+def genre_terms(domain: Domain) -> dict[str, str]:
+    """Words that claim a category (those that are not also mood words)."""
+    return {w: g for w, g in domain.category_words.items() if w not in moods(domain)}
+
+
 # words that claim a genre only when they say who it is for: "for the kids", "a family movie", not "two kids"
 AUDIENCE_TERMS = {"kids", "children", "family"}
 _FOR_AUDIENCE = re.compile(r"(?:\bfor\s+(?:the\s+|your\s+|all\s+the\s+|young\s+)?$)|(?:^[\s-]*(?:friendly|"
                            r"movies?|films?|fare|audiences?|night)\b)")
-ALWAYS_FINE = ("MovieLens", "I")
+ALWAYS_FINE = ("I",)  # and the domain's ratings source ("MovieLens")
 CONNECTORS = {"of", "the", "a", "an", "and", "in", "on", "to", "with", "for", "at", "from", "by", "de", "la",
               "le", "du", "von", "van", "der", "del", "da"}
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
@@ -95,6 +108,11 @@ class _Support:
     rating: float | None
     years: set[int]
     asked: list[str]  # folded request words the evidence matched
+    domain: Domain | None = None
+
+    @property
+    def fine(self) -> tuple[str, ...]:  # capitalised words that are never a claim
+        return ALWAYS_FINE + ((self.domain.texts.ratings_source,) if self.domain else ())
 
 
 def _support(evidence: Evidence, catalog: Catalog) -> _Support:
@@ -117,11 +135,14 @@ def _support(evidence: Evidence, catalog: Catalog) -> _Support:
     texts = names + [item.overview, item.tagline]
     numbers = {float(n) for t in texts for n in re.findall(r"\d+(?:\.\d+)?", t or "")}
     facts = evidence.facts()
-    for value in (item.year, item.runtime, facts["num_ratings"], facts["mean_rating"], 4, 5):
+    length = catalog.domain.length
+    size = item.number(length.field) if length else None
+    for value in (item.year, item.runtime, size, facts["num_ratings"], facts["mean_rating"], 4, 5):
         if value is not None:
             numbers.add(float(value))
-    if item.runtime:
-        numbers |= {float(item.runtime // 60), float(-(-item.runtime // 60)), float(item.runtime % 60)}
+    if size and length.display == "duration":  # minutes, also said as hours and minutes
+        size = int(size)
+        numbers |= {float(size // 60), float(-(-size // 60)), float(size % 60)}
     for c in evidence.co_liked:
         numbers |= {float(c.raters), float(c.also)}
     years = {int(n) for n in numbers if 1870 <= n <= 2100 and n == int(n)}
@@ -130,7 +151,7 @@ def _support(evidence: Evidence, catalog: Catalog) -> _Support:
         liked={fold(t) for t in liked_titles if t}, folded=" " + " ".join(fold(t or "") for t in texts) + " ",
         numbers=numbers, percents={p for c in evidence.co_liked for p in (c.percent, c.overall_percent)},
         rating=facts["mean_rating"], years=years,
-        asked=[fold(x) for m in evidence.matches for x in (m.asked, *m.words)])
+        asked=[fold(x) for m in evidence.matches for x in (m.asked, *m.words)], domain=catalog.domain)
 
 
 def _mask(text: str, spans) -> str:
@@ -190,8 +211,8 @@ def _titles(text: str, support: _Support, names: Names, claims: list[str]) -> st
             phrase = fold(text[run[0].start() : run[-1].end()])
             if phrase not in names.titles or phrase.replace(" ", "").isdigit():  # "21", "9": numbers, checked as such
                 continue
-            if n == 1 and (_sentence_start(text, run[0].start()) or run[0].group() in GENRES
-                           or run[0].group() in ALWAYS_FINE or run[0].group().lower() in MOODS
+            if n == 1 and (_sentence_start(text, run[0].start()) or run[0].group() in support.domain.categories
+                           or run[0].group() in support.fine or run[0].group().lower() in moods(support.domain)
                            or _in_longer_name(text, words, i)):
                 continue
             found = (run, phrase)
@@ -216,8 +237,9 @@ def _proper_names(text: str, support: _Support, claims: list[str]) -> None:
     runs, run = [], []
     for w in words:
         word = w.group()
-        named = word[0].isupper() and word not in GENRES and word not in ALWAYS_FINE \
-            and word.lower() not in MOODS and word.lower() not in GENRE_WORDS and not (
+        domain = support.domain
+        named = word[0].isupper() and word not in domain.categories and word not in support.fine \
+            and word.lower() not in moods(domain) and word.lower() not in domain.category_words and not (
                 word in ("Sci", "Fi", "Noir", "Film"))
         gap = text[run[-1].end() : w.start()] if run else ""
         if named and run and re.fullmatch(r"[\s.'’-]*", gap):
@@ -244,10 +266,11 @@ def _negated(text: str, start: int) -> bool:
     return bool(_NEGATION.search(clause))
 
 
-def _genres_and_moods(text: str, evidence: Evidence, claims: list[str]) -> None:
+def _genres_and_moods(text: str, evidence: Evidence, claims: list[str], domain: Domain) -> None:
     item = evidence.item
     lower = text.lower()
-    for word, genre in GENRE_TERMS.items():
+    mood_words = moods(domain)
+    for word, genre in genre_terms(domain).items():
         for m in _find(lower, word):
             if word in AUDIENCE_TERMS and not (_FOR_AUDIENCE.search(lower[max(0, m.start() - 20) : m.start()])
                                                or _FOR_AUDIENCE.search(lower[m.end() : m.end() + 12])):
@@ -255,10 +278,10 @@ def _genres_and_moods(text: str, evidence: Evidence, claims: list[str]) -> None:
             if genre not in item.genres and not _negated(lower, m.start()):
                 claims.append(f"calls it {word}, but its genres are {', '.join(item.genres) or 'not known'}")
                 break
-    for word in sorted(MOODS, key=len, reverse=True):  # "light-hearted" before "light"
+    for word in sorted(mood_words, key=len, reverse=True):  # "light-hearted" before "light"
         for m in _find(lower, word):
             lower = lower[: m.start()] + " " * (m.end() - m.start()) + lower[m.end() :]
-            if not mood_genres(MOODS[word], item.genres) and not _negated(text.lower(), m.start()):
+            if not mood_genres(mood_words[word], item.genres, domain) and not _negated(text.lower(), m.start()):
                 claims.append(f"calls it {word}, which its genres ({', '.join(item.genres) or 'none'}) do not "
                               "support")
                 break
@@ -310,6 +333,6 @@ def unsupported_claims(text: str, evidence: Evidence, catalog: Catalog) -> list[
     named = _mask(text, [(m.start(), m.end()) for name in support.names for m in _find(text, name)])
     words = _titles(named, support, catalog_names(catalog), claims)
     _proper_names(words, support, claims)
-    _genres_and_moods(words, evidence, claims)
+    _genres_and_moods(words, evidence, claims, catalog.domain)
     _numbers(words, support, claims)
     return list(dict.fromkeys(claims))

@@ -23,7 +23,7 @@ class FeedbackError(ValueError):
 def apply_feedback(state: SessionState, catalog: Catalog, item_id: object, action: object) -> str:
     item = catalog.get(str(item_id).strip()) if isinstance(item_id, (str, int)) else None
     if item is None:
-        raise FeedbackError("Pick one of the recommended movies first.")
+        raise FeedbackError(f"Pick one of the recommended {catalog.domain.plural} first.")
     if action not in ACTIONS:
         raise FeedbackError(f"Unknown feedback '{str(action)[:40]}': use one of {', '.join(ACTIONS)}.")
     if action == "seen":
@@ -32,8 +32,9 @@ def apply_feedback(state: SessionState, catalog: Catalog, item_id: object, actio
     else:
         delta = Delta(intent="feedback", preferences=(Preference("item", item.title, action, state.turn, item.id),))
         done = (f"Noted: more like {item.label}." if action == "like"
-                else f"Noted: {item.label} is not for you. It will not come back, and similar movies rank lower.")
-    state.profile = merge(state.profile, delta, state.turn)
+                else f"Noted: {item.label} is not for you. It will not come back, and similar {catalog.domain.plural} "
+                     "rank lower.")
+    state.profile = merge(state.profile, delta, state.turn, catalog.domain)
     return done
 
 

@@ -19,6 +19,7 @@ from chat_app.llm.base import ChatModel, complete
 from chat_app.profile import Delta
 from chat_app.rules import language_said, read_message
 from prompts import load_prompt
+from retrieval.domain import Domain, movie_domain
 from retrieval.lexical import GENERIC, Lexicon
 from retrieval.titles import TitleIndex
 
@@ -91,9 +92,12 @@ def needs_gloss(rules: Delta, message: str) -> bool:
     return not (understood and len(content) <= 3)
 
 
-def gloss(llm: ChatModel, message: str, timeout_s: float | None = 60) -> str:
+def gloss(llm: ChatModel, message: str, timeout_s: float | None = 60, domain: Domain | None = None) -> str:
     """The LLM's one-line plain-English restatement of `message` (may raise ModelError)."""
-    prompt = load_prompt("gloss").render(message=message[:MAX_PROMPT_MESSAGE])
+    domain = domain or movie_domain()
+    examples = "\n".join(f'"{said}" -> {line}' for said, line in domain.gloss_examples)
+    prompt = load_prompt("gloss").render(message=message[:MAX_PROMPT_MESSAGE], noun=domain.noun,
+                                         plural=domain.plural, examples=examples)
     answer = complete(llm, prompt, max_tokens=GLOSS_TOKENS, temperature=0.0, timeout_s=timeout_s)
     line = next((line for line in answer.splitlines() if line.strip()), "")
     line = line.split("->")[-1]  # a model that echoes the examples' "message -> line" shape
@@ -101,13 +105,14 @@ def gloss(llm: ChatModel, message: str, timeout_s: float | None = 60) -> str:
 
 
 def read_gloss(text: str, message: str, titles: TitleIndex, turn: int, latest_year: int = 2018,
-               lexicon: Lexicon | None = None) -> Delta:
+               lexicon: Lexicon | None = None, domain: Domain | None = None) -> Delta:
     """What the rules read off a gloss, kept where the message supports it: titles, people and studios only
     when written in the message; dislikes and excluded genres only when the message negates something; an
     audience (and the children's genre) only when the message has a word for who it is for; years and
-    runtimes only when their numbers are in the message; a language only when the message names
+    lengths only when their numbers are in the message; a language only when the message names
     one (a Spanish message is not a request for Spanish films)."""
-    said = read_message(text, titles, turn, latest_year, (), lexicon)
+    domain = domain or movie_domain()
+    said = read_message(text, titles, turn, latest_year, (), lexicon, domain)
     negates = bool(NEGATION_ANY.search(message.replace("有没有", "").replace("有沒有", "")))  # "is there"
     for_someone = bool(AUDIENCE_ANY.search(message))
     numbers = set(_NUMBER.findall(message))
@@ -115,7 +120,8 @@ def read_gloss(text: str, message: str, titles: TitleIndex, turn: int, latest_ye
     for pref in said.preferences:
         if pref.kind in ("item", "person", "studio") and not written_in(pref.text, message):
             continue
-        if (pref.polarity == "dislike" and not negates) or (pref.text == "Children" and not for_someone):
+        if (pref.polarity == "dislike" and not negates) or (pref.text in domain.audience_categories
+                                                            and not for_someone):
             continue
         prefs.append(pref)
     constraints = {}
@@ -124,7 +130,7 @@ def read_gloss(text: str, message: str, titles: TitleIndex, turn: int, latest_ye
             if negates and value:
                 constraints[key] = value
         elif key == "languages":
-            if language_said(message) == value[0]:
+            if language_said(message, domain) == value[0]:
                 constraints[key] = value
         elif key == "audience":
             if for_someone:

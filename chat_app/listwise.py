@@ -20,6 +20,7 @@ from chat_app.llm.base import ChatModel, LabelScorer, ModelError
 from chat_app.profile import Profile
 from prompts import load_prompt
 from retrieval.catalog import Item
+from retrieval.domain import Domain, movie_domain
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def blend_order(llm_scores: list[float], n: int, blend: float) -> list[int]:
 
 
 def listwise_rerank(llm: ChatModel | None, messages: list[str], profile: Profile, items: list[Item],
-                    *, blend: float = 0.5) -> Listwise:
+                    *, blend: float = 0.5, domain: Domain | None = None) -> Listwise:
     """Reorder the first len(LABELS) items by the LLM's choice; any model failure keeps the given order."""
     head = items[: len(LABELS)]
     keep = Listwise(list(range(len(head))), [])
@@ -66,7 +67,7 @@ def listwise_rerank(llm: ChatModel | None, messages: list[str], profile: Profile
         return Listwise(keep.order, [], "this model engine cannot score labels")
     conversation = "\n".join(messages)[-MAX_CONVERSATION:]
     prompt = load_prompt("listwise").render(
-        conversation=conversation, profile=describe_profile(profile),
+        conversation=conversation, profile=describe_profile(profile, domain), noun=(domain or movie_domain()).noun,
         candidates="\n".join(_line(label, item) for label, item in zip(LABELS, head)))
     try:
         scores = llm.label_scores(prompt, list(LABELS[: len(head)]))

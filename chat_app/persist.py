@@ -23,6 +23,7 @@ from pathlib import Path
 from chat_app.profile import Preference, Profile
 from chat_app.session import SessionState
 from retrieval.constraints import Constraints
+from retrieval.domain import Domain
 
 log = logging.getLogger(__name__)
 
@@ -83,14 +84,21 @@ def _preference(raw) -> Preference:
     return pref
 
 
-def state_from_json(text: str) -> SessionState:
-    """The stored session; ValueError, KeyError or TypeError when the text is not one this version wrote."""
+# constraint names an earlier version stored: a film's runtime_max is now the domain's length_max
+LEGACY_NAMES = {"runtime_max": "length_max"}
+
+
+def state_from_json(text: str, domain: Domain | None = None) -> SessionState:
+    """The stored session, its limits checked against the catalog's domain (movies when none is given);
+    ValueError, KeyError or TypeError when the text is not one this version wrote."""
     raw = _typed(json.loads(text), dict, "the state")
     p = _typed(raw["profile"], dict, "the profile")
-    constraints = Constraints(**{k: tuple(v) if isinstance(v, list) else v for k, v in p["constraints"].items()})
+    stored = {LEGACY_NAMES.get(k, k): v for k, v in p["constraints"].items()}
+    constraints = Constraints(**{k: tuple(v) if isinstance(v, list) else v for k, v in stored.items()})
     profile = Profile(tuple(_preference(pref) for pref in _typed(p["preferences"], list, "preferences")),
-                      constraints.normalized(), _typed(p["turn"], int, "the profile's turn"),
-                      dict(p["constraint_turns"]), frozenset(_strings(p["seen"], "seen")))
+                      constraints.normalized(domain), _typed(p["turn"], int, "the profile's turn"),
+                      {LEGACY_NAMES.get(k, k): v for k, v in dict(p["constraint_turns"]).items()},
+                      frozenset(_strings(p["seen"], "seen")))
     chat = [_typed(m, dict, "a chat message") for m in _typed(raw["chat"], list, "the chat")]
     for message in chat:
         _typed(message["role"], str, "a chat message's role")
@@ -103,8 +111,9 @@ def state_from_json(text: str) -> SessionState:
 
 
 class SessionStore:
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, domain: Domain | None = None):
         self.path = Path(path).expanduser()
+        self.domain = domain  # the catalog's: restored limits are checked against its categories
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
@@ -186,7 +195,7 @@ class SessionStore:
         if row is None:
             return None
         try:
-            return state_from_json(row[0])
+            return state_from_json(row[0], self.domain)
         except (ValueError, KeyError, TypeError, RecursionError) as exc:
             # a row this version cannot read: start a fresh session rather than fail
             log.warning("session %s is unreadable, starting afresh: %s: %s", session_id, type(exc).__name__,

@@ -23,6 +23,7 @@ from chat_app.session import SessionState, clean_message
 from retrieval.catalog import Catalog
 from retrieval.collaborative import ItemCF
 from retrieval.comention import CatalogCoMention
+from retrieval.domain import Domain, movie_domain
 from retrieval.embeddings import Embedder
 from retrieval.lexical import Lexicon
 from retrieval.recommend import Query, Ranked, recommend
@@ -55,6 +56,11 @@ class Services:
     ranker: Callable[[Query, int], list[Ranked]] | None = None  # replaces the app's ranking (baselines, tests)
     comention: CatalogCoMention | None = None  # what ReDial's training conversations mention together
 
+    @property
+    def domain(self) -> Domain:
+        """What kind of items the catalog holds (its folder's domain.yaml)."""
+        return self.catalog.domain
+
 
 @dataclass(frozen=True)
 class Recommendation:
@@ -80,9 +86,11 @@ class TurnView:
     read_as: str = ""  # the LLM's plain-English gloss of the message, when it wrote one (chat_app.extract)
 
 
-def describe_item(item) -> str:
-    """An answer about one movie from its catalog facts only."""
-    facts = [", ".join(item.genres), f"{item.runtime} minutes" if item.runtime else ""]
+def describe_item(item, domain: Domain | None = None) -> str:
+    """An answer about one item from its catalog facts only."""
+    domain = domain or movie_domain()
+    size = item.number(domain.length.field) if domain.length else None
+    facts = [", ".join(item.genres), f"{size} {domain.length.unit}" if size else ""]
     parts = [f"{item.label}: " + " · ".join(f for f in facts if f) + "."]
     if item.overview:
         parts.append(item.overview)
@@ -90,15 +98,16 @@ def describe_item(item) -> str:
     if known:
         parts.append("Known for: " + ", ".join(known) + ".")
     if item.mean_rating and item.num_ratings >= 5:
-        parts.append(f"MovieLens users rate it {item.mean_rating:.1f}/5 ({item.num_ratings} ratings).")
+        parts.append(f"{domain.texts.ratings_source} users rate it {item.mean_rating:.1f}/5 "
+                     f"({item.num_ratings} ratings).")
     return " ".join(parts)
 
 
-def _intro(profile: Profile, truncated: bool, n: int) -> str:
+def _intro(profile: Profile, truncated: bool, n: int, domain: Domain | None = None) -> str:
     parts = []
     if truncated:
         parts.append("Your message was very long, so I read only its beginning.")
-    limits = profile.constraints.describe()
+    limits = profile.constraints.describe(domain)
     head = "Here is 1 pick" if n == 1 else f"Here are {n} picks"
     parts.append(head + (f" ({'; '.join(limits)})" if limits else "") + ":")
     return " ".join(parts)
@@ -106,7 +115,8 @@ def _intro(profile: Profile, truncated: bool, n: int) -> str:
 
 def rank(services: Services, state: SessionState, fallback_text: str = "") -> tuple[Query, list[Ranked]]:
     """The profile as one query, and the items it ranks highest (never ones already shown)."""
-    query = compose_query(state.profile, fallback_text=fallback_text, exclude=set(state.shown))
+    query = compose_query(state.profile, fallback_text=fallback_text, exclude=set(state.shown),
+                          domain=services.domain)
     listwise = services.llm_rerank and services.llm is not None
     k = max(services.k, len(LABELS)) if listwise else services.k
     if services.ranker is not None:
@@ -117,7 +127,7 @@ def rank(services: Services, state: SessionState, fallback_text: str = "") -> tu
                           comention=services.comention)
     if listwise:
         reordered = listwise_rerank(services.llm, state.user_messages[-4:], state.profile,
-                                    [p.item for p in picks], blend=services.rerank_blend)
+                                    [p.item for p in picks], blend=services.rerank_blend, domain=services.domain)
         picks = [picks[i] for i in reordered.order] + picks[len(reordered.order):]
     return query, picks[: services.k]
 
@@ -130,7 +140,7 @@ def shortfall(services: Services, query: Query, picks: list[Ranked]) -> str:
     if all(set(p.matched) & set(query.required_terms) for p in picks):
         return ""
     terms = " or ".join(f"“{t}”" for t in query.required_terms)
-    limits = query.constraints.describe()
+    limits = query.constraints.describe(query.domain)
     within = f" within your limits ({'; '.join(limits)})" if limits else ""
     found = sum(bool(set(p.matched) & set(query.required_terms)) for p in picks)
     if not found:
@@ -153,30 +163,29 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
     start = time.perf_counter()
     clean = clean_message(message, services.max_message_chars)
     if not clean.text:
-        yield TurnView("Tell me what you feel like watching — a movie you loved, a mood, a genre, an era.",
-                       profile=state.profile, finished=True)
+        yield TurnView(services.domain.texts.ask, profile=state.profile, finished=True)
         return
     state.turn += 1
     extraction = extract(services.llm, state.profile, state.recent(), clean.text, state.turn, services.titles,
                          latest_year=services.latest_year, timeout_s=services.llm_timeout_s,
-                         last_picks=state.last_picks, lexicon=services.lexicon, reading=services.reading)
-    state.profile = merge(state.profile, extraction.delta, state.turn)
+                         last_picks=state.last_picks, lexicon=services.lexicon, reading=services.reading,
+                         domain=services.domain)
+    state.profile = merge(state.profile, extraction.delta, state.turn, services.domain)
     state.user_messages.append(clean.text)
     timings = {"extract_s": time.perf_counter() - start}
     problems = (extraction.problem,) if extraction.problem else ()
     said_nothing_new = not (extraction.delta.preferences or extraction.delta.constraints or extraction.delta.seen
                             or extraction.delta.lifted)
     if said_nothing_new and extraction.delta.intent == "chitchat":
-        notice = ("Hi! Tell me about a movie you loved, or what you are in the mood for, and I will suggest a "
-                  "few from the catalog." if state.profile.is_empty else
-                  "Happy to help. Tell me more (a mood, an era, a movie you loved) and I will find more.")
+        texts = services.domain.texts
+        notice = texts.greeting if state.profile.is_empty else texts.thanks
         yield TurnView(notice, profile=state.profile, finished=True, timings=timings, problems=problems,
                        intent=extraction.delta.intent, read_as=extraction.gloss)
         return
 
     about = extraction.delta.about if extraction.delta.intent == "question" and said_nothing_new else None
     if about and (item := services.catalog.get(about)):
-        yield TurnView(describe_item(item), profile=state.profile, finished=True, timings=timings,
+        yield TurnView(describe_item(item, services.domain), profile=state.profile, finished=True, timings=timings,
                        problems=problems, intent="question", read_as=extraction.gloss)
         return
 
@@ -184,7 +193,7 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
     honest = " ".join(filter(None, [shortfall(services, query, picks), unverified_people(state.profile, picks)]))
     timings["retrieve_s"] = time.perf_counter() - start - timings["extract_s"]
     if not picks:
-        limits = "; ".join(state.profile.constraints.describe()) or "what you asked"
+        limits = "; ".join(state.profile.constraints.describe(services.domain)) or "what you asked"
         yield TurnView(f"Nothing left in the catalog fits {limits}. Try loosening a limit, e.g. "
                        "\"any year is fine\" or \"horror is ok\".", profile=state.profile, finished=True,
                        timings=timings, problems=problems, intent=extraction.delta.intent, read_as=extraction.gloss)
@@ -197,7 +206,8 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
     writer = services.writer  # None: the why lines are the explanations (--explain evidence)
     recs = [Recommendation(p, why_line(e), done=writer is None, cites=citations(e), evidence=e)
             for p, e in zip(picks, evidence)]
-    view = TurnView(" ".join(filter(None, [honest, _intro(state.profile, clean.truncated, len(picks))])),
+    view = TurnView(" ".join(filter(None, [honest, _intro(state.profile, clean.truncated, len(picks),
+                                                          services.domain)])),
                     tuple(recs), state.profile,
                     timings=timings, problems=problems, intent=extraction.delta.intent, read_as=extraction.gloss,
                     query=query)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from retrieval.constraints import Constraints
+from retrieval.domain import Domain
 
 Polarity = Literal["like", "dislike"]
 ASPECT_KINDS = ("genre", "theme", "mood", "person", "studio", "audience", "era", "language", "other")
@@ -67,7 +68,8 @@ class Profile:
         return not self.preferences and self.constraints == Constraints()
 
 
-def merge(profile: Profile, delta: Delta, turn: int) -> Profile:
+def merge(profile: Profile, delta: Delta, turn: int, domain: Domain | None = None) -> Profile:
+    """The profile after one turn's delta; constraints normalised for the catalog's domain (movies if none)."""
     earlier = profile.preferences
     if delta.change_of_mind and any(p.kind in ("genre", "mood") and p.polarity == "like" for p in delta.preferences):
         earlier = tuple(p for p in earlier if not (p.kind in ("genre", "mood") and p.polarity == "like"))
@@ -90,7 +92,7 @@ def merge(profile: Profile, delta: Delta, turn: int) -> Profile:
     if "genres_excluded" in updates:
         excluded |= set(updates["genres_excluded"])
     updates["genres_excluded"] = tuple(sorted(excluded))
-    constraints = replace(constraints, **updates).normalized()
+    constraints = replace(constraints, **updates).normalized(domain)
     # a genre both required and excluded: this turn's word decides, else exclusion wins
     required = tuple(g for g in constraints.genres_required if g not in constraints.genres_excluded
                      or g in delta.constraints.get("genres_required", ()))

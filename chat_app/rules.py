@@ -1,52 +1,26 @@
-"""Deterministic reading of a message: years, runtimes, genres, moods, people and titles, with negation.
+"""Deterministic reading of a message: years, lengths, categories (genres), moods, people and titles, with negation.
 
 It serves three ways: as the check that grounds what the LLM extracted (a hard constraint must be said in
 the text), as the fallback when the LLM fails, and as the whole extractor in no-LLM mode. It favours
-precision: what it is unsure of it leaves to the LLM.
+precision: what it is unsure of it leaves to the LLM. The words of the kind of item (category words, moods,
+audiences, the length a person may cap, the nouns for an item) come from the catalog's `Domain`, compiled once
+per domain into a `Vocabulary`; what stays here is how people talk (negation, references, years, languages).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterator
 
 from chat_app.profile import Delta, Preference
-from retrieval.constraints import AUDIENCES, LANGUAGE_NAMES
+from retrieval.constraints import LANGUAGE_NAMES
+from retrieval.domain import Domain, Unit, movie_domain
 from retrieval.lexical import Lexicon
 from retrieval.match import fold, singular_forms
 from retrieval.titles import TitleIndex, normalize
 
-GENRE_WORDS = {
-    "action": "Action", "adventure": "Adventure", "adventures": "Adventure", "animated": "Animation",
-    "animation": "Animation", "cartoon": "Animation", "cartoons": "Animation", "anime": "Animation",
-    "kids": "Children", "children": "Children", "family": "Children", "comedy": "Comedy",
-    "comedies": "Comedy", "rom-com": "Comedy", "romcom": "Comedy", "crime": "Crime", "gangster": "Crime",
-    "documentary": "Documentary", "documentaries": "Documentary", "drama": "Drama", "dramas": "Drama",
-    "fantasy": "Fantasy", "noir": "Film-Noir", "horror": "Horror", "scary": "Horror", "slasher": "Horror",
-    "musical": "Musical", "musicals": "Musical", "mystery": "Mystery", "mysteries": "Mystery",
-    "whodunit": "Mystery", "romance": "Romance", "romantic": "Romance", "sci-fi": "Sci-Fi", "scifi": "Sci-Fi",
-    "science fiction": "Sci-Fi", "sci fi": "Sci-Fi", "thriller": "Thriller", "thrillers": "Thriller",
-    "suspense": "Thriller", "war": "War", "western": "Western", "westerns": "Western",
-}
-MOOD_WORDS = {
-    "lighter": "light-hearted", "light": "light-hearted", "light-hearted": "light-hearted",
-    "lighthearted": "light-hearted", "feel-good": "feel-good", "feel good": "feel-good", "uplifting": "uplifting",
-    "funny": "funny", "hilarious": "funny", "fun": "fun", "dark": "dark", "gritty": "gritty", "sad": "sad",
-    "emotional": "emotional", "scary": "scary", "mind-bending": "mind-bending", "mindbending": "mind-bending",
-    "thought-provoking": "thought-provoking", "cozy": "cozy", "relaxing": "relaxing", "intense": "intense",
-    "violent": "violent", "romantic": "romantic", "quirky": "quirky", "epic": "epic",
-    "scare me": "scary", "scared": "scary", "frightening": "scary", "terrifying": "scary", "spooky": "scary",
-    "creepy": "scary", "edge of my seat": "intense", "edge of your seat": "intense", "suspenseful": "intense",
-    "tense": "intense", "gripping": "intense", "thrilling": "intense", "nail-biting": "intense",
-    "heartwarming": "feel-good", "wholesome": "feel-good", "cheerful": "feel-good", "laugh": "funny",
-    "laughs": "funny", "silly": "funny", "a good cry": "sad", "make me cry": "sad", "tearjerker": "sad",
-    "tear-jerker": "sad", "weepy": "sad", "heartbreaking": "sad",
-    "hidden gem": "lesser-known", "hidden gems": "lesser-known", "lesser-known": "lesser-known",
-    "lesser known": "lesser-known", "obscure": "lesser-known", "underrated": "lesser-known",
-    "little-known": "lesser-known", "little known": "lesser-known", "under the radar": "lesser-known",
-    "not mainstream": "lesser-known", "off the beaten path": "lesser-known", "overlooked": "lesser-known",
-    "deep cuts": "lesser-known", "deep cut": "lesser-known",
-}
 LANGUAGES = {name.lower(): code for code, name in LANGUAGE_NAMES.items()} | {"mandarin": "zh", "chinese": "zh",
                                                                            "cantonese": "cn", "farsi": "fa"}
 # the same languages as adjectives in other languages and scripts ("un film français", "한국 영화")
@@ -68,20 +42,6 @@ NATIVE_LANGUAGES = {
     "pt": ("portugais", "portugaise", "portugués", "portuguesa", "portugiesisch", "português", "brasileiro"),
     "sv": ("suédois", "suédoise", "sueco", "schwedisch", "schwedische", "svensk", "svenska"),
 }
-# who a film is for, said in so many words ("for my 6 and 8 year olds", "date night")
-AUDIENCE_SAID = {
-    "family": re.compile(r"\b(for|with) (my|the|our) (kids|children|son|daughter|little ones|family|toddlers?)\b"
-                         r"|\bfamily[- ](movie|film|night|friendly)|\bwhole family\b|\bkid[- ]friendly\b"
-                         r"|\bfor (the )?kids\b|\b\d+\s*(and\s*\d+\s*)?(year|yr)s?[- ]?olds?\b|\btoddlers?\b"
-                         r"|\bmy (son|daughter|kids|children|little ones?|grandkids)\b|\bwith the kids\b"
-                         r"|\b(he|she)(?:'s| is) \d{1,2}\b|\bthey(?:'re| are) \d{1,2}(?: and \d{1,2})?\b",
-                         re.IGNORECASE),
-    "date": re.compile(r"\bdate[- ]night\b|\b(on|for) a date\b|\bfirst date\b|\bfor (a )?couples?\b|\bwith my (girlfriend|boyfriend|wife|"
-                       r"husband|partner)\b|\bromantic evening\b|\b(our|an|my) anniversary\b|\bvalentine", re.IGNORECASE),
-    "adults": re.compile(r"\b(adults? only|grown-?ups only|for (us )?adults|for grown-?ups|not for (the )?kids)\b",
-                         re.IGNORECASE),
-}
-assert set(AUDIENCE_SAID) == set(AUDIENCES)
 # the last line: the same in a few other languages ("aber keinen Horror", "sans violence")
 NEGATIONS = (r"(?:no|not|without|never|nothing|avoid|except|hate|hated|dislike|disliked|don't|dont|do not|"
              r"didn't|didnt|isn't|isnt|aren't|arent|wasn't|weren't|won't|no more|none of|skip|anything but|"
@@ -98,17 +58,71 @@ _GREETING = re.compile(r"^\s*(hi|hello|hey|hola|bonjour|salut|hallo|ciao|ola|ol�
                        r"|thanks?|thank you|merci|gracias|danke)\b[\s!.,?]*$", re.IGNORECASE)
 _PERSON = re.compile(r"\b(?:no|not|without|with|starring|by|from|love|like|loved|liked|hate|hated|except|more)\s+"
                      r"((?:[A-Z][a-z'’.-]+|[A-Z]\.)(?:\s+(?:[A-Z][a-z'’.-]+|[A-Z]\.|de|van|von|del|da)){1,3})")
-# a short or common word counts as a title only right after words like these: "I loved Up", "seen Heat"
-_REFERENCE_BEFORE = re.compile(r"\b(loved|liked|enjoyed|saw|seen|watched|like|love|adore|hated|than|as|about)\s+$",
-                               re.IGNORECASE)
-# a title typed in lower case counts right after words like these ("like the matrix"; "about the undead" is
-# a topic)
-_TASTE_BEFORE = re.compile(r"\b(loved|liked|enjoyed|saw|seen|watched|like|love|adore|hated|than)\s+$", re.IGNORECASE)
-_COMMON = {"something", "anything", "movie", "movies", "film", "films", "tonight", "the", "and", "please",
-           "thanks", "also", "maybe", "more", "less", "love", "like", "good", "great", "it", "her", "up", "go",
-           "yes", "no", "ok", "okay", "now", "again", "still", "older", "newer", "old", "new", "before", "after",
-           "fun", "funny", "light", "dark", "home", "heat", "seven", "kids", "family", "war", "crime", "drama",
-           "comedy", "horror", "action", "romance", "thriller", "western", "mystery", "fantasy", "adventure"}
+# one-word titles that are everyday words in any domain; the domain adds its own (`Domain.not_titles`)
+_COMMON = {"something", "anything", "tonight", "the", "and", "please", "thanks", "also", "maybe", "more", "less",
+           "love", "like", "good", "great", "it", "her", "up", "go", "yes", "no", "ok", "okay", "now", "again", "still",
+           "older", "newer", "old", "new", "before", "after"}
+# "under", "no longer than", "nothing over": what caps the domain's length
+_LIMIT = (r"\b(?:under|less than|shorter than|at most|max(?:imum)?|no (?:more|longer) than|within|"
+          r"(?:nothing|not|none|no \w+)\s+(?:over|longer than|more than|above))\s*")
+_AMOUNT_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3}
+
+
+def _words(words) -> str:
+    """An alternation of literal words, longest first."""
+    return "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """A domain's words as the rules read them, compiled once per domain (`vocabulary`)."""
+
+    domain: Domain
+    common: frozenset[str]  # one-word titles that count only after "loved", "seen", ...
+    nouns: frozenset[str]  # "movie", "films": a lower-case phrase ending in one is a description
+    seen: re.Pattern  # "seen", "watched" ("read" for books)
+    seen_all: re.Pattern  # "seen them all"
+    seen_every: re.Pattern  # "seen every ..."
+    reference_before: re.Pattern  # a short or common word counts as a title only right after these: "I loved Up"
+    taste_before: re.Pattern  # a title typed in lower case counts right after these ("like the matrix")
+    anaphora: re.Pattern  # "it", "that one", "that movie" when the last reply had a single pick
+    recent: re.Pattern  # "newer movies"
+    lengths: tuple[tuple[re.Pattern, Unit], ...]  # "under 2 hours", "under 300 pages": tried in order
+    any_length: re.Pattern | None  # "any length" lifts the limit
+    audiences: tuple[tuple[str, re.Pattern, str | None], ...]  # (audience, what asks for it, what "not for" it is)
+
+
+@lru_cache(maxsize=16)
+def vocabulary(domain: Domain | None = None) -> Vocabulary:
+    domain = domain or movie_domain()
+    past = "|".join(re.escape(w) for w in domain.verb_past)
+    lengths = []
+    if domain.length:
+        for unit in domain.length.units:
+            low, high = unit.digits
+            number = r"(\d+(?:\.\d+)?|an?|one|two|three)\s*(?:and a half\s*)?" if unit.fractions \
+                else rf"(\d{{{low},{high}}})\s*"
+            tail = r"(?:\s+and a half)?" if unit.fractions else ""
+            lengths.append((re.compile(_LIMIT + number + rf"(?:{_words(unit.words)})\b" + tail), unit))
+    any_length = re.compile(rf"\b(any ({_words(domain.length.any_words)})|length doesn'?t matter)\b") \
+        if domain.length and domain.length.any_words else None
+    return Vocabulary(
+        domain, frozenset(_COMMON | {w.lower() for w in domain.not_titles}),
+        frozenset(w.lower() for w in domain.nouns + domain.plural_nouns),
+        seen=re.compile(rf"\b(seen|saw|{past}|already (?:know|{past}|seen))\b", re.IGNORECASE),
+        seen_all=re.compile(rf"\b(seen|saw|{past})\s+(them all|all of (them|these|those)|these|those|all)\b",
+                            re.IGNORECASE),
+        seen_every=re.compile(rf"\b(seen|{past}|saw)\s+(every|all|all the|all of the|each)\s+$", re.IGNORECASE),
+        reference_before=re.compile(rf"\b(loved|liked|enjoyed|saw|seen|{past}|like|love|adore|hated|than|as|about)"
+                                    r"\s+$", re.IGNORECASE),
+        taste_before=re.compile(rf"\b(loved|liked|enjoyed|saw|seen|{past}|like|love|adore|hated|than)\s+$",
+                                re.IGNORECASE),
+        anaphora=re.compile(r"\b(it|that one|this one|" + "|".join(f"that {re.escape(n)}|this {re.escape(n)}"
+                                                                   for n in domain.nouns) + r")\b", re.IGNORECASE),
+        recent=re.compile(rf"\b(recent|new(er)? (ones|{_words(domain.plural_nouns)}|releases|stuff)|latest)\b"),
+        lengths=tuple(lengths), any_length=any_length,
+        audiences=tuple((name, re.compile("|".join(rule.said), re.IGNORECASE), rule.negated)
+                        for name, rule in domain.audiences.items() if rule.said))
 
 
 # short names for themes that catalogs spell out
@@ -136,8 +150,10 @@ def _negated(text: str, start: int) -> bool:
 _DECADE_WORDS = {"twen": "2", "thir": "3", "for": "4", "fif": "5", "six": "6", "seven": "7", "eigh": "8", "nine": "9"}
 
 
-def years_and_runtime(text: str, latest_year: int = 2018) -> tuple[dict, list[str]]:
-    """Hard constraints on year and runtime said in so many words; returns (fields, lifted fields)."""
+def years_and_length(text: str, latest_year: int = 2018, domain: Domain | None = None) -> tuple[dict, list[str]]:
+    """Hard constraints on year and length ("under 2 hours", "under 300 pages") said in so many words;
+    returns (fields, lifted fields)."""
+    vocab = vocabulary(domain)
     t = re.sub(r"\b(twen|thir|for|fif|six|seven|eigh|nine)ties\b", lambda m: _DECADE_WORDS[m.group(1)] + "0s",
                text.lower())  # "the nineties" reads as "the 90s"
     out: dict = {}
@@ -168,29 +184,27 @@ def years_and_runtime(text: str, latest_year: int = 2018) -> tuple[dict, list[st
             start = int(century + m.group(2) + "0")
             if not re.search(r"\b(?:before|after|since|pre|post)\b\s*(?:the\s+)?$", t[: m.start()]):
                 out["year_min"], out["year_max"] = start, start + 9
-    if "year_min" not in out and re.search(r"\b(recent|new(er)? (ones|movies|films|releases|stuff)|latest)\b", t):
+    if "year_min" not in out and vocab.recent.search(t):
         out["year_min"] = latest_year - 5
     if re.search(r"\b(any (year|era|decade)|don'?t care (about|when)|year doesn'?t matter)\b", t):
         lifted += ["year_min", "year_max"]
-    hours = r"(\d+(?:\.\d+)?|an?|one|two|three)\s*(?:and a half\s*)?(?:hours?|hrs?|h)\b(?:\s+and a half)?"
-    limit = (r"\b(?:under|less than|shorter than|at most|max(?:imum)?|no (?:more|longer) than|within|"
-             r"(?:nothing|not|none|no \w+)\s+(?:over|longer than|more than|above))\s*")
-    if m := re.search(limit + hours, t):
-        amount = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3}.get(m.group(1)) or float(m.group(1))
-        half = 0.5 if "and a half" in m.group(0) else 0
-        out["runtime_max"] = int(round((float(amount) + half) * 60))
-    elif m := re.search(limit + r"(\d{2,3})\s*(?:min|mins|minutes)\b", t):
-        out["runtime_max"] = int(m.group(1))
-    if re.search(r"\b(any (length|runtime)|length doesn'?t matter)\b", t):
-        lifted.append("runtime_max")
+    for pattern, unit in vocab.lengths:  # the first unit said wins: "2 hours" before "100 minutes"
+        if m := pattern.search(t):
+            amount = _AMOUNT_WORDS.get(m.group(1)) or float(m.group(1))
+            half = 0.5 if "and a half" in m.group(0) else 0
+            out["length_max"] = int(round((float(amount) + half) * unit.factor))
+            break
+    if vocab.any_length and vocab.any_length.search(t):
+        lifted.append("length_max")
     return out, lifted
 
 
 _UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 
 
-def spot_titles(text: str, titles: TitleIndex) -> list[tuple[str, str, int, int]]:
+def spot_titles(text: str, titles: TitleIndex, domain: Domain | None = None) -> list[tuple[str, str, int, int]]:
     """Catalog titles written in the text: (item id, surface text, start, end), longest match first."""
+    vocab = vocabulary(domain)
     tokens = [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[\w'’:&-]+", text)]
     found, used = [], set()
     for size in range(8, 0, -1):
@@ -205,11 +219,12 @@ def spot_titles(text: str, titles: TitleIndex) -> list[tuple[str, str, int, int]
             words = surface.split()
             if size == 1 and not surface[0].isupper():
                 continue
-            if size == 1 and (key in _COMMON or len(key) < 4) and not _REFERENCE_BEFORE.search(text[: tokens[i][1]]):
+            if size == 1 and (key in vocab.common or len(key) < 4) and not vocab.reference_before.search(
+                    text[: tokens[i][1]]):
                 continue
             if size > 1 and not any(w[0].isupper() or w[0].isdigit() for w in words) and (
-                    len(key) < 12 and not _TASTE_BEFORE.search(text[: tokens[i][1]])
-                    or words[-1].lower() in ("movie", "movies", "film", "films", "flick")):
+                    len(key) < 12 and not vocab.taste_before.search(text[: tokens[i][1]])
+                    or words[-1].lower() in vocab.nouns):
                 continue  # "killer movie" typed in lower case is a description ("like the matrix" is a title)
             found.append((titles.link(surface), surface, tokens[i][1], tokens[i + size - 1][2]))
             used |= set(span)
@@ -229,15 +244,11 @@ PICK_REFERENCE = re.compile(
     r"#\s?(?P<n1>\d{1,2})\b|\bnumber\s+(?P<n2>\d{1,2})\b|\bno\.\s?(?P<n3>\d{1,2})\b"
     r"|\bthe\s+(?P<o1>first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\b(?:\s+one)?"
     r"|\b(?P<o2>first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\s+one\b", re.IGNORECASE)
-_SEEN = re.compile(r"\b(seen|saw|watched|already (?:know|watched|seen))\b", re.IGNORECASE)
-_SEEN_ALL = re.compile(r"\b(seen|saw|watched)\s+(them all|all of (them|these|those)|these|those|all)\b", re.IGNORECASE)
 _PUT_OFF = re.compile(r"\b(boring|meh|nope|not for me|not that|no to|hate|hated|dislike|skip|pass on|"
                       r"don'?t like|didn'?t like|not into|awful|bad)\b", re.IGNORECASE)
 _DRAWN = re.compile(r"\b(more like|like|liked|love|loved|enjoyed|great|perfect|yes|sounds good|interesting|nice|"
                     r"good one|awesome|amazing|favou?rite|my (?:style|thing|taste|jam|kind of|type of|sort of)|"
                     r"cup of tea|up my (?:alley|street)|appeals?|intrigu\w*|fun)\b", re.IGNORECASE)
-# "it" / "that one" when the last reply had a single pick (a person recommending one movie at a time)
-_ANAPHORA = re.compile(r"\b(it|that one|this one|that movie|this movie|that film|this film)\b", re.IGNORECASE)
 _HOLD_BACK = re.compile(r"\b(" + NEGATIONS + r"|haven'?t|hasn'?t|have not|wasn'?t|not sure)\b", re.IGNORECASE)
 
 
@@ -258,9 +269,11 @@ def _referenced_picks(text: str, last_picks) -> Iterator[tuple[str, re.Match]]:
             yield (last_picks[position - 1] if position > 0 else last_picks[-1]), m
 
 
-def single_pick_reaction(text: str, last_picks: list[str]) -> tuple[str, str] | None:
-    """(id, "like" | "dislike" | "seen") when the last reply had one pick and this message reacts to "it"."""
-    if len(last_picks) != 1 or not (m := _ANAPHORA.search(text)):
+def single_pick_reaction(text: str, last_picks: list[str], domain: Domain | None = None) -> tuple[str, str] | None:
+    """(id, "like" | "dislike" | "seen") when the last reply had one pick and this message reacts to "it"
+    (a person recommending one item at a time)."""
+    vocab = vocabulary(domain)
+    if len(last_picks) != 1 or not (m := vocab.anaphora.search(text)):
         return None
     clause = _clause(text, m.start(), m.end(), commas=True)
     if _PUT_OFF.search(clause):
@@ -269,21 +282,23 @@ def single_pick_reaction(text: str, last_picks: list[str]) -> tuple[str, str] | 
         return None  # "haven't seen it", "not sure about it": no reaction to record
     if _DRAWN.search(clause):
         return last_picks[0], "like"
-    if _SEEN.search(clause):
+    if vocab.seen.search(clause):
         return last_picks[0], "seen"
     return None
 
 
-def picked_references(text: str, last_picks: list[str]) -> list[tuple[str, str, int, int]]:
+def picked_references(text: str, last_picks: list[str],
+                      domain: Domain | None = None) -> list[tuple[str, str, int, int]]:
     """References to the last recommendations ("#2", "the second one", "the last one"): (id, action, start, end).
 
     The action is "seen", "dislike" or "like", read from the words around the reference; a reference with
     none of those cues ("tell me about #2") changes nothing.
     """
     out = []
+    seen = vocabulary(domain).seen
     for item_id, m in _referenced_picks(text, last_picks):
         clause = _clause(text, m.start(), m.end(), commas=True)  # "seen #1, more like #2": two reactions
-        if _SEEN.search(clause):
+        if seen.search(clause):
             action = "seen"
         elif _PUT_OFF.search(clause) or _NEG_BEFORE.search(text[max(0, m.start() - 30) : m.start()]):
             action = "dislike"
@@ -301,32 +316,28 @@ ITEM_QUESTION = re.compile(
     r"is it|is (the )?(first|second|third|fourth|fifth|last) one|is #\d|plot of|what happens in)\b", re.IGNORECASE)
 
 
-def asked_about(text: str, titles: TitleIndex, last_picks: list[str] | tuple[str, ...] = ()) -> str | None:
+def asked_about(text: str, titles: TitleIndex, last_picks: list[str] | tuple[str, ...] = (),
+                domain: Domain | None = None) -> str | None:
     """The catalog id a question is about ("what is #2 about?", "tell me about Heat"), or None."""
     if not ITEM_QUESTION.search(text) or re.search(r"\b(like|similar to|such as)\b", text, re.IGNORECASE):
         return None
     for item_id, _ in _referenced_picks(text, last_picks):
         return item_id
-    spotted = [item_id for item_id, *_ in spot_titles(text, titles) if item_id]
+    spotted = [item_id for item_id, *_ in spot_titles(text, titles, domain) if item_id]
     return spotted[0] if len(spotted) == 1 else None
 
 
-_FILM_NOUNS = re.compile(r"(films?|movies?|cinema|classics?|thrillers?|comed(y|ies)|dramas?|horror|romances?|"
-                         r"animation|animated|anime|westerns?|cartoons?|documentar(y|ies)|musicals?)$")
-_FILM_MODIFIERS = {"martial", "arts", "art", "house", "arthouse", "indie", "independent", "new", "wave", "old",
-                   "classic", "silent", "cult", "black", "and", "white", "crime", "action", "war", "sci-fi",
-                   "romantic", "family", "kids", "gangster", "samurai", "monster", "ghost", "zombie", "spy"}
-
-
-def language_said(text: str) -> str | None:
-    """The ISO code of a language the message asks films to be in, in English or another language:
-    "in French", "French-language", "French films", "Chinese martial arts films" — not "Greek mythology"."""
+def language_said(text: str, domain: Domain | None = None) -> str | None:
+    """The ISO code of a language the message asks items to be in, in English or another language:
+    "in French", "French-language", "French films", "Chinese martial arts films" — not "Greek mythology"
+    (the nouns and the words between come from the domain)."""
+    domain = domain or movie_domain()
     lower = text.lower()
     for name, code in LANGUAGES.items():
         for m in re.finditer(r"\b(?:(in|only)\s+)?" + name + r"\b([- ]language\b)?", lower):
             following = re.findall(r"[\w'-]+", lower[m.end():])[:4]
-            noun_at = next((i for i, w in enumerate(following) if _FILM_NOUNS.match(w)), None)
-            film = noun_at is not None and all(w in _FILM_MODIFIERS for w in following[:noun_at])
+            noun_at = next((i for i, w in enumerate(following) if w in domain.language_nouns), None)
+            film = noun_at is not None and all(w in domain.noun_modifiers for w in following[:noun_at])
             if (m.group(1) or m.group(2) or film) and not _negated(lower, m.start()):
                 return code
     for code, names in NATIVE_LANGUAGES.items():
@@ -338,22 +349,22 @@ def language_said(text: str) -> str | None:
     return None
 
 
-def audience_said(text: str) -> str | None:
-    for audience, pattern in AUDIENCE_SAID.items():
+def audience_said(text: str, domain: Domain | None = None) -> str | None:
+    """Who the person says the items are for ("for my kids", "date night"), as the domain's audiences."""
+    for audience, pattern, negated in vocabulary(domain).audiences:
         if m := pattern.search(text):
-            if audience == "family" and re.search(r"\b(not|no|never)\s+(for\s+)?(the\s+)?$",
-                                                  text[max(0, m.start() - 12):m.start()], re.IGNORECASE):
-                return "adults"  # "not for kids" (a negation further back, "no horror, they're 6", is not it)
+            if negated and re.search(r"\b(not|no|never)\s+(for\s+)?(the\s+)?$",
+                                     text[max(0, m.start() - 12):m.start()], re.IGNORECASE):
+                return negated  # "not for kids" (a negation further back, "no horror, they're 6", is not it)
             return audience
     return None
 
 
-_SEEN_EVERY = re.compile(r"\b(seen|watched|saw)\s+(every|all|all the|all of the|each)\s+$", re.IGNORECASE)
-
-
-def spot_terms(masked: str, lexicon: Lexicon, taken: set[str], turn: int) -> list[Preference]:
+def spot_terms(masked: str, lexicon: Lexicon, taken: set[str], turn: int,
+               domain: Domain | None = None) -> list[Preference]:
     """Themes, people and studios the catalog knows, written in the message ("zombie", "tom hanks", "Pixar")."""
-    plain = set(GENRE_WORDS) | set(MOOD_WORDS) | set(LANGUAGES)
+    vocab = vocabulary(domain)
+    plain = set(vocab.domain.category_words) | set(vocab.domain.moods) | set(LANGUAGES)
     out = []
     for term, start, end in lexicon.spot(masked):
         words = fold(masked[start:end]).split()
@@ -361,7 +372,7 @@ def spot_terms(masked: str, lexicon: Lexicon, taken: set[str], turn: int) -> lis
             continue
         kind = "theme" if term.kind in ("theme", "country") else term.kind
         # "no mafia stuff" and "they've seen every Pixar movie" both ask for something else
-        polarity = "dislike" if _negated(masked, start) or _SEEN_EVERY.search(masked[max(0, start - 30):start]) \
+        polarity = "dislike" if _negated(masked, start) or vocab.seen_every.search(masked[max(0, start - 30):start]) \
             else "like"
         written = masked[start:end]  # "Marvel" as written beats the catalog's folded "marvel"
         text = written if fold(written) == fold(term.text) and term.text.islower() else term.text
@@ -378,13 +389,16 @@ _NOT_A_TOPIC = {"too", "so", "very", "really", "that", "this", "those", "these",
                 "sure", "fan", "big", "huge", "interested", "into", "keen", "over", "under", "longer", "older", "than"}
 
 
-def spot_disliked_words(masked: str, lexicon: Lexicon, taken: set[str], turn: int) -> list[Preference]:
+def spot_disliked_words(masked: str, lexicon: Lexicon, taken: set[str], turn: int,
+                        domain: Domain | None = None) -> list[Preference]:
     """Words the person negates that the catalog uses as a topic, though not as a keyword of its own
     ("Vietnam" is a tag and part of "vietnam war"; "mob" is in descriptions): disliked, so excluded."""
+    domain = domain or movie_domain()
     out = []
     for m in _NEGATED_WORD.finditer(masked):
         word = m.group(1).lower()
-        if word in taken or any(form in taken for form in singular_forms(word)) or word in _NOT_A_TOPIC or word in GENRE_WORDS or word in MOOD_WORDS \
+        if word in taken or any(form in taken for form in singular_forms(word)) or word in _NOT_A_TOPIC \
+                or word in domain.category_words or word in domain.moods \
                 or not lexicon.is_topic_word(word):
             continue
         out.append(Preference("theme", m.group(1), "dislike", turn))  # as written: "Vietnam"
@@ -393,17 +407,20 @@ def spot_disliked_words(masked: str, lexicon: Lexicon, taken: set[str], turn: in
 
 
 def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 2018,
-                 last_picks: list[str] | tuple[str, ...] = (), lexicon: Lexicon | None = None) -> Delta:
+                 last_picks: list[str] | tuple[str, ...] = (), lexicon: Lexicon | None = None,
+                 domain: Domain | None = None) -> Delta:
     """Everything this module can read off one message, as a Delta.
 
     `last_picks` are the ids recommended in the previous reply, in order, so "#2" or "the last one" and
     titles from that list ("seen Up already") can be resolved.
     """
+    vocab = vocabulary(domain)
+    domain = vocab.domain
     prefs: list[Preference] = []
     seen: list[str] = []
     masked = text
     last_picks = list(last_picks)
-    if last_picks and _SEEN_ALL.search(text):
+    if last_picks and vocab.seen_all.search(text):
         seen += last_picks
 
     def react(item_id: str, action: str) -> None:  # a reaction to one of the last picks
@@ -412,18 +429,18 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
         else:
             prefs.append(Preference("item", titles.label_of(item_id), action, turn, item_id=item_id))
 
-    for item_id, action, start, end in picked_references(text, last_picks):
+    for item_id, action, start, end in picked_references(text, last_picks, domain):
         react(item_id, action)
         masked = masked[:start] + " " * (end - start) + masked[end:]
-    spotted = spot_titles(masked, titles)
+    spotted = spot_titles(masked, titles, domain)
     if masked == text and not any(item_id for item_id, *_ in spotted):
-        if reaction := single_pick_reaction(text, last_picks):
+        if reaction := single_pick_reaction(text, last_picks, domain):
             react(*reaction)
 
     def take_titles(masked: str, spotted) -> str:
         for item_id, surface, start, end in spotted:
             clause = _clause(masked, start, end)
-            if item_id and _SEEN.search(clause) and not _DRAWN.search(clause):
+            if item_id and vocab.seen.search(clause) and not _DRAWN.search(clause):
                 seen.append(item_id)  # "we already saw Toy Story": exclude it, say nothing about taste
             else:
                 polarity = "dislike" if _negated(masked, start) else "like"
@@ -434,11 +451,11 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
     masked = take_titles(masked, spotted)
     if lexicon is not None:  # mend misspelt words ("hiest", "blade runer"), then look for titles again
         masked = spell_out(lexicon.correct(masked, keep=NEGATION_WORDS))
-        masked = take_titles(masked, [s for s in spot_titles(masked, titles) if s[0]])
+        masked = take_titles(masked, [s for s in spot_titles(masked, titles, domain) if s[0]])
     lower = masked.lower()
-    constraints, lifted = years_and_runtime(masked, latest_year)
+    constraints, lifted = years_and_length(masked, latest_year, domain)
     excluded, liked_genres, required = set(), set(), set()
-    for word, genre in sorted(GENRE_WORDS.items(), key=lambda kv: -len(kv[0])):
+    for word, genre in sorted(domain.category_words.items(), key=lambda kv: -len(kv[0])):
         for m in re.finditer(r"\b" + re.escape(word) + r"\b", lower):
             if _negated(lower, m.start()):
                 excluded.add(genre)
@@ -457,22 +474,24 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
     if required - excluded:
         constraints["genres_required"] = tuple(sorted(required - excluded))
     seen_moods = set()
-    for word, mood in MOOD_WORDS.items():
+    for word, mood in domain.moods.items():
         for m in re.finditer(r"\b" + re.escape(word) + r"\b", lower):
             if mood not in seen_moods:
                 seen_moods.add(mood)
                 prefs.append(Preference("mood", mood, "dislike" if _negated(lower, m.start()) else "like", turn))
-    if code := language_said(masked):
+    if code := language_said(masked, domain):
         constraints["languages"] = (code,)
-    if audience := audience_said(masked):
+    if audience := audience_said(masked, domain):
         constraints["audience"] = audience
     if lexicon is not None:  # first, so a name the catalog knows gets the catalog's kind (a studio, a theme)
-        prefs += spot_terms(masked, lexicon, {p.text.lower() for p in prefs}, turn)
-        prefs += spot_disliked_words(masked, lexicon, {w for p in prefs for w in p.text.lower().split()}, turn)
+        prefs += spot_terms(masked, lexicon, {p.text.lower() for p in prefs}, turn, domain)
+        prefs += spot_disliked_words(masked, lexicon, {w for p in prefs for w in p.text.lower().split()}, turn,
+                                     domain)
     taken = {p.text.lower() for p in prefs}
     for m in _PERSON.finditer(masked):
         name = m.group(1).strip(" .")
-        if normalize(name) in titles._exact or name.lower() in GENRE_WORDS or name.lower() in taken:
+        if normalize(name) in titles._exact or name.lower() in domain.category_words \
+                or name.lower() in taken:
             continue
         polarity = "dislike" if _negated(masked, m.start(1)) else "like"
         prefs.append(Preference("person", name, polarity, turn))
@@ -482,7 +501,7 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
     if seen or any(p.kind == "item" and p.item_id in last_picks for p in prefs):
         intent = "feedback"
     if not seen and not constraints and all(p.kind == "item" for p in prefs):
-        if about := asked_about(text, titles, last_picks):  # "what is #2 about?": no taste signal in it
+        if about := asked_about(text, titles, last_picks, domain):  # "what is #2 about?": no taste signal in it
             return Delta(intent="question", about=about)
     return Delta(intent=intent, preferences=tuple(prefs), constraints=constraints, lifted=tuple(lifted),
                  seen=tuple(dict.fromkeys(seen)), change_of_mind=bool(_CHANGE_OF_MIND.search(text)))

@@ -1,12 +1,14 @@
 """Scripted dialogues: replay YAML conversations through the app's own turn pipeline and check each turn.
 
     python -m chat_app.scripted tests/dialogues/suite.yaml --model small
+    python -m chat_app.scripted books.yaml --catalog books --no-llm     # another catalog folder
 
 A script is a list of dialogues; each turn has the user's text and optional expectations:
 
     likes / dislikes: [text]     the profile holds a like / dislike whose text contains each (case-insensitive)
     not_likes: [text]            no like contains it (a change of mind was applied)
-    year_min / year_max / runtime_max: value or null     the constraint, exactly
+    year_min / year_max / length_max: value or null      the constraint, exactly (length in the domain's
+                                 unit; `runtime_max` is the movie files' name for length_max)
     excluded: [genre]            genres excluded;   not_excluded: [genre]  genres no longer excluded
     required: [genre]            genres every pick must have one of
     seen: [title]                titles marked seen
@@ -15,7 +17,7 @@ A script is a list of dialogues; each turn has the user's text and optional expe
     liked_pick / disliked_pick / seen_pick: [n]   pick number n of the previous reply is now liked / disliked / seen
     avoid_tags: [tag]            no pick carries the tag
     intent: name                 the turn's understood intent
-    audience: family|adults|date the profile holds that audience limit
+    audience: name               the profile holds that audience limit (one of the domain's audiences)
     feedback: [[pick number, like|dislike|seen]]   applied after the turn, as the UI buttons would
 
 Relevance, checked against catalog metadata (`retrieval.match`: whole words in title, other titles, keywords,
@@ -212,7 +214,9 @@ def check_turn(report: Report, services: Services, state: SessionState, view, ex
     catalog, profile = services.catalog, state.profile
     picks = [r.ranked.item for r in view.recommendations]
     report.check("catalog", all(i.id in catalog for i in picks), where)
-    broken = [(i.label, profile.constraints.violations(i)) for i in picks if not profile.constraints.satisfies(i)]
+    domain = services.domain
+    broken = [(i.label, profile.constraints.violations(i, domain)) for i in picks
+              if not profile.constraints.satisfies(i, domain)]
     report.check("constraints", not broken, where, str(broken))
     again = [i.label for i in picks if i.id in shown_before or i.id in profile.mentioned_ids()]
     report.check("no_repeats", not again, where, str(again))
@@ -220,7 +224,7 @@ def check_turn(report: Report, services: Services, state: SessionState, view, ex
     report.check("explained", not cut, where, f"no complete explanation for {cut}")
     if "picks" not in expect and view.intent not in ("chitchat", "question"):
         gone = shown_before | profile.mentioned_ids()
-        can = any(profile.constraints.satisfies(i) and i.id not in gone for i in catalog)
+        can = any(profile.constraints.satisfies(i, domain) and i.id not in gone for i in catalog)
         report.check("answered", bool(picks) or not can, where, f"no picks for a {view.intent} turn: {view.notice!r}")
     check_relevance(report, services, view, expect, where, list(previous_picks))
     if "audience" in expect:
@@ -237,9 +241,9 @@ def check_turn(report: Report, services: Services, state: SessionState, view, ex
         report.check("dislikes", _contains(dislikes, text), where, f"{text!r} not in {dislikes}")
     for text in expect.get("not_likes", []):
         report.check("not_likes", not _contains(likes, text), where, f"{text!r} still in {likes}")
-    for name in ("year_min", "year_max", "runtime_max"):
+    for name in ("year_min", "year_max", "length_max", "runtime_max"):
         if name in expect:
-            got = getattr(profile.constraints, name)
+            got = getattr(profile.constraints, "length_max" if name == "runtime_max" else name)
             report.check(name, got == expect[name], where, f"{name}={got}, expected {expect[name]}")
     for genre in expect.get("excluded", []):
         report.check("excluded", genre in profile.constraints.genres_excluded, where,
@@ -311,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reading", choices=("gloss", "json"), default="gloss",
                         help="how the LLM reads each message (see chat_app.extract)")
     parser.add_argument("--index-dir", type=Path, default=None)
+    parser.add_argument("--catalog", default=None, help="catalog folder or name (default: the movies)")
     parser.add_argument("--json", type=Path, default=None, help="write the report here too")
     parser.add_argument("--ranker", choices=("app",) + CONTROLS, default="app",
                         help="replace the app's ranking with a negative control (the suite must fail with it)")
@@ -326,6 +331,8 @@ def main(argv: list[str] | None = None) -> int:
     overrides = {"model": args.model, "llm": not args.no_llm, "reading": args.reading}
     if args.index_dir:
         overrides["index_dir"] = args.index_dir
+    if args.catalog:
+        overrides["catalog"] = args.catalog
     services = build_services(Settings(**overrides), progress=False)
     if args.comention == "none":
         services = replace(services, comention=None)

@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import CLI_SUPPRESS, BaseSettings, CliApp, SettingsConfigDict
 
-from retrieval.catalog import DEFAULT_CATALOG
+from retrieval.catalog import MOVIES_DIR, CatalogError, resolve_catalog
 from retrieval.chroma_server import parse_url
 
 
@@ -56,7 +56,8 @@ class Settings(BaseSettings):
                          description="CPU threads for the LLM (default: all cores)")
     embed_threads: int = Field(1, ge=1, le=256, description="CPU threads for query embeddings")
     n_ctx: int = Field(4096, ge=512, le=131072, description="LLM context window in tokens")
-    catalog: Path = Field(DEFAULT_CATALOG, description="catalog file (.jsonl.gz) to recommend from")
+    catalog: Path = Field(MOVIES_DIR, description="catalog to recommend from: a catalog folder (README: Catalog "
+                          "folders), or a name: 'movies' (bundled) or a folder under catalogs/, e.g. 'books'")
     index_dir: Path = Field(default_factory=lambda: default_cache_dir() / "index",
                             description="folder for the Chroma index (rebuilt when catalog or embedder change)")
     chroma_url: str | None = Field(None, description="a Chroma server to keep the index in instead of "
@@ -119,6 +120,17 @@ class Settings(BaseSettings):
         if value not in ("auto", "llama.cpp", "transformers"):
             raise ValueError("engine must be auto, llama.cpp or transformers")
         return value
+
+    @field_validator("catalog")
+    @classmethod
+    def _catalog_named(cls, value: Path) -> Path:
+        # a bare name ("books") is looked up; a path stays as given (a missing one is reported at start-up)
+        if value.exists() or len(value.parts) != 1:
+            return value
+        try:
+            return resolve_catalog(value)
+        except CatalogError as exc:
+            raise ValueError(str(exc)) from exc
 
     @field_validator("explain")
     @classmethod

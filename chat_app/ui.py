@@ -29,19 +29,14 @@ from chat_app.session import SessionState, clean_message
 
 log = logging.getLogger(__name__)
 
-EXAMPLES = [
-    "I loved Inception and Interstellar, but tonight I want something lighter — no Adam Sandler",
-    "A funny animated movie for the whole family, under 2 hours",
-    "Something like Heat or The Departed, from the 90s",
-    "A romantic comedy, no horror, nothing before 2000",
-]
-TITLE = "CineChat — movie recommendations that listen"
+# the title, examples and placeholders are the catalog domain's (`Domain.texts`, retrieval/data/domain.yaml)
 
 
-def _record(view: TurnView, state: SessionState) -> dict:
+def _record(view: TurnView, state: SessionState, domain=None) -> dict:
     return {"session_id": state.session_id, "turn": state.turn, "notice": view.notice,
             "finished": view.finished, "recommendations": recommendations_json(view),
-            "understood": profile_json(view.profile), "timings": {k: round(v, 3) for k, v in view.timings.items()}}
+            "understood": profile_json(view.profile, domain),
+            "timings": {k: round(v, 3) for k, v in view.timings.items()}}
 
 
 def _pick_choices(state: SessionState, services: Services) -> list[tuple[str, str]]:
@@ -49,9 +44,9 @@ def _pick_choices(state: SessionState, services: Services) -> list[tuple[str, st
             for i, item_id in enumerate(state.last_picks, 1) if services.catalog.get(item_id)]
 
 
-def _ledger_choices(state: SessionState) -> list[tuple[str, str]]:
+def _ledger_choices(state: SessionState, domain=None) -> list[tuple[str, str]]:
     names = {"like": "like", "dislike": "dislike", "limit": "limit"}
-    return [(f"{names[e['polarity']]}: {e['text']}", e["id"]) for e in ledger_entries(state.profile)]
+    return [(f"{names[e['polarity']]}: {e['text']}", e["id"]) for e in ledger_entries(state.profile, domain)]
 
 
 def signed_in(request: gr.Request | None) -> str | None:
@@ -80,9 +75,10 @@ def make_respond(services: Services, store: SessionStore | None = None):
         state = synced(state, store, owner)
 
         def outputs(view: TurnView, chat: list[dict]) -> tuple:
-            return (chat, "", render_profile(view.profile), _record(view, state), state,
+            domain = services.domain
+            return (chat, "", render_profile(view.profile, domain), _record(view, state, domain), state,
                     gr.Radio(choices=_pick_choices(state, services), value=None),
-                    gr.Dropdown(choices=_ledger_choices(state), value=None), state.session_id)
+                    gr.Dropdown(choices=_ledger_choices(state, domain), value=None), state.session_id)
 
         shown_message = clean_message(message, services.max_message_chars)
         if not shown_message.text:  # nothing to read: answer, but add nothing to the conversation
@@ -126,10 +122,11 @@ def make_adjust(services: Services, change, store: SessionStore | None = None, e
         else:
             if store is not None:
                 store.save(state, event, {"target": str(target)[:100], "action": str(action)[:20]}, owner)
+        domain = services.domain
         record = {"session_id": state.session_id, "turn": state.turn, "notice": message, "finished": True,
-                  "recommendations": [], "understood": profile_json(state.profile), "timings": {}}
-        return (render_profile(state.profile), record, state, escape_md(message),
-                gr.Dropdown(choices=_ledger_choices(state), value=None))
+                  "recommendations": [], "understood": profile_json(state.profile, domain), "timings": {}}
+        return (render_profile(state.profile, domain), record, state, escape_md(message),
+                gr.Dropdown(choices=_ledger_choices(state, domain), value=None))
 
     return adjust
 
@@ -162,10 +159,10 @@ def make_import(services: Services, store: SessionStore | None = None, limits: H
                 counts = {k: v for k, v in outcome.to_json().items() if not isinstance(v, list)}
                 store.save(state, "import", counts, owner)
         record = {"session_id": state.session_id, "turn": state.turn, "notice": message, "finished": True,
-                  "recommendations": [], "understood": profile_json(state.profile), "timings": {},
+                  "recommendations": [], "understood": profile_json(state.profile, services.domain), "timings": {},
                   "import": outcome.to_json() if outcome else None}
-        return (render_profile(state.profile), record, state, escape_md(message),
-                gr.Dropdown(choices=_ledger_choices(state), value=None))
+        return (render_profile(state.profile, services.domain), record, state, escape_md(message),
+                gr.Dropdown(choices=_ledger_choices(state, services.domain), value=None))
 
     return import_file
 
@@ -173,9 +170,10 @@ def make_import(services: Services, store: SessionStore | None = None, limits: H
 def _shown(services: Services, state: SessionState, notice: str) -> tuple:
     """The chat outputs for a whole session, as after a restore."""
     view = TurnView(notice, profile=state.profile, finished=True)
-    return (state.chat, "", render_profile(state.profile), _record(view, state), state,
+    domain = services.domain
+    return (state.chat, "", render_profile(state.profile, domain), _record(view, state, domain), state,
             gr.Radio(choices=_pick_choices(state, services), value=None),
-            gr.Dropdown(choices=_ledger_choices(state), value=None), state.session_id)
+            gr.Dropdown(choices=_ledger_choices(state, domain), value=None), state.session_id)
 
 
 def make_resume(services: Services, store: SessionStore | None):
@@ -200,7 +198,7 @@ def make_reset(services: Services, store: SessionStore | None):
         fresh, owner = SessionState(), signed_in(request)
         if store is not None and owner is not None:
             store.save(fresh, "reset", None, owner)
-        return ([], "", render_profile(fresh.profile), {}, fresh, gr.Radio(choices=[], value=None),
+        return ([], "", render_profile(fresh.profile, services.domain), {}, fresh, gr.Radio(choices=[], value=None),
                 gr.Dropdown(choices=[], value=None), fresh.session_id)
 
     return reset
@@ -235,18 +233,19 @@ def build_ui(services: Services, store: SessionStore | None = None, browser_secr
     import_file = make_import(services, store, history_limits)
     resume = make_resume(services, store)
     reset, forget = make_reset(services, store), make_forget(services, store)
-    with gr.Blocks(title=TITLE) as demo:
+    texts = services.domain.texts
+    with gr.Blocks(title=texts.title) as demo:
         state = gr.State(None)
         # the session id survives reloads and app restarts in the browser's local storage
         session_key = gr.BrowserState("", storage_key="cinechat-session", secret=browser_secret)
-        gr.Markdown(f"## {TITLE}\nTell me what you loved, what you are in the mood for, and what to avoid. "
-                    f"I recommend from a catalog of {len(services.catalog):,} movies and say why.")
+        gr.Markdown(f"## {escape_md(texts.title)}\nTell me what you loved, what you are in the mood for, and what "
+                    f"to avoid. {escape_md(services.domain.intro(len(services.catalog)))}")
         with gr.Row():
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(label="Conversation", height=520, buttons=["copy"],
-                                     placeholder="Ask for a movie…", feedback_options=None)
+                                     placeholder=texts.placeholder, feedback_options=None)
                 with gr.Row():
-                    box = gr.Textbox(show_label=False, placeholder="e.g. something like Alien, but funny",
+                    box = gr.Textbox(show_label=False, placeholder=texts.box_placeholder,
                                      max_lines=6, scale=5, autofocus=True, elem_id="message")
                     send = gr.Button("Send", variant="primary", scale=1, elem_id="send")
                 with gr.Group():
@@ -255,10 +254,11 @@ def build_ui(services: Services, store: SessionStore | None = None, browser_secr
                         like = gr.Button(ACTIONS["like"], size="sm", elem_id="fb-like")
                         dislike = gr.Button(ACTIONS["dislike"], size="sm", elem_id="fb-dislike")
                         seen = gr.Button(ACTIONS["seen"], size="sm", elem_id="fb-seen")
-                gr.Examples(EXAMPLES, inputs=[box], label="Try")
+                gr.Examples(list(texts.examples), inputs=[box], label="Try")
             with gr.Column(scale=2):
                 gr.Markdown("### What I understood")
-                understood = gr.Markdown(render_profile(SessionState().profile), elem_id="understood")
+                understood = gr.Markdown(render_profile(SessionState().profile, services.domain),
+                                         elem_id="understood")
                 with gr.Group():
                     entry = gr.Dropdown(choices=[], label="Change an entry", elem_id="ledger-entry")
                     with gr.Row():

@@ -52,7 +52,7 @@ def baseline(name: str, query: Query, catalog: Catalog, index: ItemIndex, embedd
     sig = signals(query, index, embedder, cf if name != "dense" else None)
     dense: list[str] = []
     if sig.vector is not None and name in ("dense", "hybrid"):
-        dense = [hit.item_id for hit in index.search(sig.vector, n_candidates, where=query.constraints.where(),
+        dense = [hit.item_id for hit in index.search(sig.vector, n_candidates, where=query.constraints.where(query.domain),
                                                       exclude=frozenset(exclude))
                  if fits(catalog.get(hit.item_id), query, exclude)]
     collaborative = top_cf(sig, query, catalog, n_candidates, exclude)

@@ -1,8 +1,9 @@
 """The item catalog: typed items, loading the shipped file, and the text each item is embedded as.
 
-A catalog is one gzipped JSON-lines file (one item per line) plus an optional ratings file beside it.
-This module reads and validates it; it knows nothing about embeddings, Chroma or dialogue.
-Building the shipped file from the raw datasets lives in `retrieval.build_catalog`.
+A catalog is a folder (README "Catalog folders"): a gzipped JSON-lines file of items (one per line), the
+`domain.yaml` that says what kind of items they are (`retrieval.domain`), and optionally ratings. This module
+finds the folder for a `--catalog` value, reads and validates the items; it knows nothing about embeddings,
+Chroma or dialogue. Building the shipped movie folder from the raw datasets lives in `retrieval.build_catalog`.
 """
 
 from __future__ import annotations
@@ -15,9 +16,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-DEFAULT_CATALOG = Path(__file__).parent / "data" / "catalog.jsonl.gz"
+from retrieval.domain import Domain, DomainError, load_domain, movie_domain
 
-# MovieLens' genre vocabulary; every catalog item uses these names so filters stay exact.
+MOVIES_DIR = Path(__file__).parent / "data"  # the shipped movie catalog folder
+DEFAULT_CATALOG = MOVIES_DIR / "catalog.jsonl.gz"
+CATALOGS_DIR = Path(__file__).resolve().parents[1] / "catalogs"  # other shipped or built folders, by name
+ITEM_FILES = ("items.jsonl.gz", "items.jsonl", "catalog.jsonl.gz")  # the movie folder's file keeps its old name
+RATINGS_FILE = "ratings.csv.gz"
+DOMAIN_FILE = "domain.yaml"
+
+# MovieLens' genre vocabulary (the movie domain's categories), for the movie catalog builders.
 GENRES = (
     "Action", "Adventure", "Animation", "Children", "Comedy", "Crime", "Documentary", "Drama",
     "Fantasy", "Film-Noir", "Horror", "IMAX", "Musical", "Mystery", "Romance", "Sci-Fi",
@@ -25,6 +33,7 @@ GENRES = (
 )
 
 
+NUMBER_FIELDS = ("year", "runtime", "num_ratings", "mentions", "mean_rating")
 TUPLE_FIELDS = ("genres", "keywords", "tags", "alt_titles", "cast", "directors", "writers", "composers",
                 "companies", "countries")
 
@@ -58,6 +67,14 @@ class Item:
     composers: tuple[str, ...] = ()
     companies: tuple[str, ...] = ()  # production companies and distributors
     countries: tuple[str, ...] = ()  # production countries, English names
+    # other numbers by name, e.g. (("pages", 320),): what a domain's length may read (`Domain.length.field`)
+    attributes: tuple[tuple[str, float], ...] = ()
+
+    def number(self, name: str) -> float | None:
+        """A numeric field by name: one of the item's own (runtime, year) or one of its `attributes`."""
+        if name in NUMBER_FIELDS:
+            return getattr(self, name)
+        return next((v for k, v in self.attributes if k == name), None)
 
     @property
     def people(self) -> tuple[str, ...]:
@@ -67,8 +84,10 @@ class Item:
     def label(self) -> str:
         return f"{self.title} ({self.year})" if self.year else self.title
 
-    def document(self) -> str:
-        """The text this item is embedded as: what it is, what it is about, how people describe it."""
+    def document(self, domain: Domain | None = None) -> str:
+        """The text this item is embedded as: what it is, what it is about, how people describe it (and who
+        made it, in the domain's words: "Directed by", "By")."""
+        domain = domain or movie_domain()
         parts = [self.label + "."]
         if self.genres:
             parts.append("Genres: " + ", ".join(self.genres) + ".")
@@ -79,11 +98,10 @@ class Item:
         if self.keywords:
             parts.append("Keywords: " + ", ".join(self.keywords) + ".")
         if self.tags:
-            parts.append("Viewers say: " + ", ".join(self.tags) + ".")
-        if self.directors:
-            parts.append("Directed by " + ", ".join(self.directors[:3]) + ".")
-        if self.cast:
-            parts.append("Starring " + ", ".join(self.cast[:5]) + ".")
+            parts.append(f"{domain.texts.tags_label}: " + ", ".join(self.tags) + ".")
+        for role in domain.roles:
+            if (names := getattr(self, role.field)) and role.limit:
+                parts.append(f"{role.says} " + ", ".join(names[: role.limit]) + ".")
         if self.companies:
             parts.append("From " + ", ".join(self.companies[:3]) + ".")
         if self.countries:
@@ -91,8 +109,11 @@ class Item:
         return " ".join(parts)
 
     def to_json(self) -> dict:
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()
-                if v not in (None, "", (), 0) or k in ("id", "title")}
+        out = {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()
+               if v not in (None, "", (), 0) or k in ("id", "title")}
+        if self.attributes:
+            out["attributes"] = dict(self.attributes)
+        return out
 
     @classmethod
     def from_json(cls, raw: dict) -> "Item":
@@ -103,6 +124,12 @@ class Item:
         for key in TUPLE_FIELDS:
             kwargs[key] = tuple(str(x) for x in kwargs.get(key) or ())
         kwargs["id"] = str(kwargs["id"])
+        numbers = kwargs.get("attributes") or {}
+        if not isinstance(numbers, dict):
+            raise ValueError("'attributes' must be an object of numbers, e.g. {\"pages\": 320}")
+        kwargs["attributes"] = tuple(sorted(
+            (str(k), int(v) if float(v).is_integer() else float(v)) for k, v in numbers.items()
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)))
         return cls(**kwargs)
 
 
@@ -111,6 +138,7 @@ class Catalog:
     items: list[Item]
     fingerprint: str
     path: Path | None = None
+    domain: Domain = field(default_factory=movie_domain, repr=False)  # what kind of items these are
     by_id: dict[str, Item] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -145,23 +173,68 @@ class Catalog:
     def by_ml_id(self) -> dict[int, str]:
         return {item.ml_id: item.id for item in self.items if item.ml_id is not None}
 
+    @property
+    def folder(self) -> Path | None:
+        return self.path.parent if self.path else None
+
     @classmethod
-    def from_items(cls, items: Iterable[Item]) -> "Catalog":
+    def from_items(cls, items: Iterable[Item], domain: Domain | None = None) -> "Catalog":
         items = list(items)
         digest = hashlib.sha256()
         for item in items:
             digest.update(json.dumps(item.to_json(), sort_keys=True).encode())
-        return cls(items, digest.hexdigest()[:16])
+        return cls(items, digest.hexdigest()[:16], domain=domain or movie_domain())
 
 
-def load_catalog(path: str | Path = DEFAULT_CATALOG) -> Catalog:
-    """Load a catalog file, or raise CatalogError saying what is wrong and how to fix it."""
+def known_catalogs() -> dict[str, Path]:
+    """The catalog folders a name reaches: `movies` (shipped) and every folder under `catalogs/`."""
+    found = {"movies": MOVIES_DIR}
+    if CATALOGS_DIR.is_dir():
+        found |= {p.name: p for p in sorted(CATALOGS_DIR.iterdir()) if p.is_dir() and items_file(p)}
+    return found
+
+
+def items_file(folder: Path) -> Path | None:
+    return next((folder / name for name in ITEM_FILES if (folder / name).is_file()), None)
+
+
+def resolve_catalog(value: str | Path) -> Path:
+    """A --catalog value as a path: a folder or items file as given, or a known name ("movies", "books").
+    Raises CatalogError naming the known catalogs when it is neither."""
+    path = Path(value).expanduser()
+    if path.exists():
+        return path
+    name = str(value)
+    known = known_catalogs()
+    if name in known:
+        return known[name]
+    if "/" not in name and "\\" not in name:
+        raise CatalogError(f"no catalog named {name!r}: the known ones are {', '.join(known)} "
+                           "(a name is a folder under catalogs/); or give the path of a catalog folder")
+    raise CatalogError(f"catalog folder not found: {path}")
+
+
+def load_catalog(path: str | Path = MOVIES_DIR) -> Catalog:
+    """Load a catalog folder (or one items file; its folder's domain.yaml, else movies), or raise CatalogError
+    saying what is wrong and how to fix it."""
     path = Path(path)
+    if path.is_dir():
+        folder = path
+        if (found := items_file(folder)) is None:
+            raise CatalogError(f"the catalog folder {folder} has no {' or '.join(ITEM_FILES)}; build one with "
+                               "`python -m retrieval.ingest` (README: Catalog folders)")
+        path = found
+    else:
+        folder = path.parent
     if not path.is_file():
         raise CatalogError(
             f"catalog file not found: {path}. Pass --catalog with a catalog built by "
             "`python -m retrieval.build_catalog`, or restore the shipped retrieval/data/catalog.jsonl.gz."
         )
+    try:
+        domain = load_domain(folder / DOMAIN_FILE) if (folder / DOMAIN_FILE).is_file() else movie_domain()
+    except DomainError as exc:
+        raise CatalogError(str(exc)) from exc
     raw = path.read_bytes()
     try:
         text = gzip.decompress(raw).decode("utf-8") if raw[:2] == b"\x1f\x8b" else raw.decode("utf-8")
@@ -173,8 +246,7 @@ def load_catalog(path: str | Path = DEFAULT_CATALOG) -> Catalog:
         ) from exc
     if not items:
         raise CatalogError(f"catalog file {path} has no items.")
-    catalog = Catalog(items, hashlib.sha256(raw).hexdigest()[:16], path)
-    return catalog
+    return Catalog(items, hashlib.sha256(raw).hexdigest()[:16], path, domain)
 
 
 def save_catalog(items: Iterable[Item], path: str | Path) -> Path:

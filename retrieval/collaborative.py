@@ -2,7 +2,8 @@
 
 Item-item cosine similarity over the binary "liked" matrix (rating >= 4), computed on demand from a sparse
 user x item matrix, so no similarity table is stored. Seeds are catalog ids; so are the answers. Items
-without ratings simply get no collaborative score.
+without ratings simply get no collaborative score. A ratings file is `user,item,rating` with catalog ids
+(README: Catalog folders), or the movie folder's MovieLens `userId,movieId,rating`.
 """
 
 from __future__ import annotations
@@ -46,11 +47,29 @@ class ItemCF:
         return cls(matrix, item_ids)
 
     @classmethod
+    def from_item_ratings(cls, ratings: pd.DataFrame, catalog: Catalog,
+                          min_rating: float = LIKED_RATING) -> "ItemCF":
+        """`ratings` has columns user, item (catalog ids), rating."""
+        ratings = ratings.assign(item=ratings["item"].astype(str), rating=pd.to_numeric(ratings["rating"],
+                                                                                        errors="coerce"))
+        liked = ratings[(ratings.rating >= min_rating) & ratings["item"].isin(catalog.by_id.keys())]
+        item_ids = sorted(set(liked["item"]))
+        col_of = {item_id: i for i, item_id in enumerate(item_ids)}
+        users = {u: i for i, u in enumerate(sorted(liked["user"].astype(str).unique()))}
+        rows = liked["user"].astype(str).map(users).to_numpy()
+        cols = liked["item"].map(col_of).to_numpy()
+        matrix = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
+                                   shape=(len(users), len(item_ids)))
+        return cls(matrix, item_ids)
+
+    @classmethod
     def load(cls, catalog: Catalog, path: str | Path = DEFAULT_RATINGS) -> "ItemCF | None":
         path = Path(path)
         if not path.is_file():
             return None
         ratings = pd.read_csv(io.BytesIO(gzip.decompress(path.read_bytes())))
+        if {"user", "item", "rating"} <= set(ratings.columns):
+            return cls.from_item_ratings(ratings, catalog)
         return cls.from_ratings(ratings, catalog)
 
     def scores(self, seeds: list[str], weights: list[float] | None = None) -> dict[str, float]:

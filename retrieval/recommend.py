@@ -20,6 +20,7 @@ from retrieval.catalog import Catalog, Item
 from retrieval.collaborative import ItemCF
 from retrieval.comention import CatalogCoMention
 from retrieval.constraints import Constraints
+from retrieval.domain import Domain
 from retrieval.embeddings import Embedder
 from retrieval.lexical import Lexicon
 from retrieval.match import mentions
@@ -46,6 +47,7 @@ class Query:
     # the liked aspects' words for BM25 when not all of `texts` are words an item would contain (a mood is
     # "a dark movie": "dark" is in The Dark Knight's title, not a reason to pick it); None: all of `texts`
     lexical_words: tuple[str, ...] | None = None
+    domain: Domain | None = field(default=None, compare=False)  # what the constraints mean; None: movies
 
     @property
     def lexical_text(self) -> str:
@@ -149,7 +151,7 @@ class Candidates:
 
 
 def fits(item: Item | None, query: Query, exclude: set[str]) -> bool:
-    return (item is not None and item.id not in exclude and query.constraints.satisfies(item)
+    return (item is not None and item.id not in exclude and query.constraints.satisfies(item, query.domain)
             and not (query.avoid_terms and mentions(item, query.avoid_terms)))
 
 
@@ -233,7 +235,7 @@ def gather(query: Query, catalog: Catalog, index: ItemIndex, embedder: Embedder,
         for j in sorted(keep):
             sources.setdefault(ids[j], set()).add("required")
         return Candidates(sources, sig)
-    where = query.constraints.where()
+    where = query.constraints.where(query.domain)
     if sig.vector is not None:
         for hit in index.search(sig.vector, n_candidates, where=where, exclude=frozenset(exclude)):
             sources.setdefault(hit.item_id, set()).add("dense")

@@ -13,8 +13,9 @@ always whole. A process that opens a current index reuses it. Two processes that
 the same moment both build (the work is done twice, once); whichever finishes second sees the first one's
 index is current, keeps it and drops its own build. A process whose collection was replaced by an identical
 one re-attaches to it by name. A build killed outright leaves its temporary collection behind; later builds
-remove those older than an hour. Not handled: processes with different catalogs or embedders on one server
-and one collection name replace each other's index (give each its own name).
+remove those older than an hour. Each catalog folder gets its own collection name (`collection_name`), so
+two catalogs never share a collection; processes with different embedders on one server and one collection
+name still replace each other's index.
 
 All item vectors are also kept in memory (10k x 384 floats, 15 MB) so candidates that come from other
 sources (collaborative signals) get an exact dense score without another query.
@@ -22,7 +23,9 @@ sources (collaborative signals) get an exact dense score without another query.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -33,7 +36,7 @@ import httpx
 import numpy as np
 from chromadb.errors import ChromaError, NotFoundError
 
-from retrieval.catalog import Catalog
+from retrieval.catalog import MOVIES_DIR, Catalog
 from retrieval.constraints import item_metadata
 from retrieval.embeddings import ChromaEmbeddingFunction, Embedder
 
@@ -42,6 +45,16 @@ COLLECTION = "items"
 BATCH = 256
 BUILDING = "-build-"  # infix of a temporary collection being built
 ABANDONED_AFTER_S = 3600.0  # a temporary collection this old belongs to a build that was killed
+
+
+def collection_name(catalog: Catalog) -> str:
+    """The collection a catalog's index lives in: "items" for the bundled movies (and catalogs built in memory),
+    "items-<folder>-<hash of the folder's path>" for any other folder, so no two catalogs share one."""
+    folder = catalog.folder
+    if folder is None or folder.resolve() == MOVIES_DIR.resolve():
+        return COLLECTION
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", folder.resolve().name).strip("-")[:40] or "catalog"
+    return f"{COLLECTION}-{slug}-{hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:8]}"
 
 
 class ItemIndexError(Exception):
@@ -144,11 +157,12 @@ class ItemIndex:
             f"{self.name}{BUILDING}{uuid.uuid4().hex[:8]}", embedding_function=self._ef,
             metadata={**self.manifest(False), "started": time.time()}, configuration={"hnsw": {"space": "cosine"}})
         try:
-            items = sorted(self.catalog, key=lambda item: len(item.document()))  # similar lengths pad less
+            domain = self.catalog.domain  # similar lengths pad less
+            items = sorted(self.catalog, key=lambda item: len(item.document(domain)))
             with tqdm(total=len(items), desc="indexing catalog", unit="item", disable=progress is False) as bar:
                 for start in range(0, len(items), BATCH):
                     batch = items[start : start + BATCH]
-                    documents = [item.document() for item in batch]
+                    documents = [item.document(self.catalog.domain) for item in batch]
                     built.add(
                         ids=[item.id for item in batch], documents=documents,
                         embeddings=self.embedder.embed(documents, kind="document"),

@@ -100,8 +100,8 @@ def test_two_concurrent_sessions_do_not_leak(app, full_catalog):
     likes_b = {e["text"] for e in rec_b["understood"]["likes"]}
     assert "Toy Story" in likes_a and "Toy Story" not in likes_b
     assert "The Godfather" in likes_b and "The Godfather" not in likes_a
-    assert rec_a["understood"]["constraints"]["runtime_max"] == 120
-    assert rec_b["understood"]["constraints"]["runtime_max"] is None
+    assert rec_a["understood"]["constraints"]["length_max"] == 120
+    assert rec_b["understood"]["constraints"]["length_max"] is None
     assert rec_a["understood"]["constraints"]["year_min"] is None
     assert rec_b["understood"]["constraints"]["year_min"] == 1970
     assert "Animation" in rec_b["understood"]["constraints"]["genres_excluded"]

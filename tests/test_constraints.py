@@ -9,7 +9,7 @@ def test_empty_constraints_compile_to_no_filter():
 
 
 def test_where_compiles_each_field():
-    c = Constraints(year_min=1990, year_max=1999, runtime_max=120, genres_required=("Comedy",),
+    c = Constraints(year_min=1990, year_max=1999, length_max=120, genres_required=("Comedy",),
                     genres_excluded=("Horror",), languages=("fr",))
     assert c.where() == {"$and": [
         {"year": {"$gte": 1990}}, {"year": {"$lte": 1999}}, {"year": {"$gt": 0}},
@@ -26,21 +26,21 @@ def test_satisfies_and_unknown_fields_fail_their_constraint():
     item = Item("1", "X", 1995, genres=("Comedy",), runtime=None)
     assert Constraints(year_max=1999).satisfies(item)
     assert not Constraints(year_min=2000).satisfies(item)
-    assert not Constraints(runtime_max=120).satisfies(item)  # unknown runtime: cannot promise it
+    assert not Constraints(length_max=120).satisfies(item)  # unknown runtime: cannot promise it
     assert not Constraints(genres_excluded=("Comedy",)).satisfies(item)
     assert Constraints(genres_required=("Comedy", "Drama")).satisfies(item)
     assert not Constraints(year_max=1999).satisfies(Item("2", "No year"))
 
 
 def test_normalized_drops_nonsense_and_orders_ranges():
-    c = Constraints(year_min=2005, year_max=1990, runtime_max=-5, genres_excluded=("horror", "Nope"),
+    c = Constraints(year_min=2005, year_max=1990, length_max=-5, genres_excluded=("horror", "Nope"),
                     languages=("FR", "english", "1x")).normalized()
-    assert (c.year_min, c.year_max, c.runtime_max) == (1990, 2005, None)
+    assert (c.year_min, c.year_max, c.length_max) == (1990, 2005, None)
     assert c.genres_excluded == ("Horror",) and c.languages == ("fr",)
 
 
 def test_describe_reads_like_a_person():
-    c = Constraints(year_max=1999, runtime_max=90, genres_excluded=("Horror",))
+    c = Constraints(year_max=1999, length_max=90, genres_excluded=("Horror",))
     assert c.describe() == ["up to 1999", "at most 90 minutes", "no Horror"]
 
 

@@ -91,7 +91,7 @@ def test_decades():
 
 
 def test_limits_are_said_only_when_the_item_keeps_them():
-    limits = Constraints(year_min=1990, year_max=1999, runtime_max=120, genres_excluded=("Horror",))
+    limits = Constraints(year_min=1990, year_max=1999, length_max=120, genres_excluded=("Horror",))
     assert kept_limits(SEVEN, limits) == ("from 1990 to 1999", "no Horror")  # 127 minutes: not "at most 120"
 
 

@@ -25,9 +25,9 @@ def test_newest_turn_wins_a_contradiction():
 
 
 def test_constraints_given_later_replace_earlier_ones_and_others_stay():
-    p = merge(Profile(), Delta(constraints={"year_max": 1999, "runtime_max": 120}), 1)
+    p = merge(Profile(), Delta(constraints={"year_max": 1999, "length_max": 120}), 1)
     p = merge(p, Delta(constraints={"year_max": 1989}), 2)
-    assert (p.constraints.year_max, p.constraints.runtime_max) == (1989, 120)
+    assert (p.constraints.year_max, p.constraints.length_max) == (1989, 120)
 
 
 def test_lifted_constraints_are_removed():

@@ -3,7 +3,7 @@ import pytest
 from prompts import PromptError, load_prompt
 
 
-@pytest.mark.parametrize("name", ["extract", "explain", "gloss"])
+@pytest.mark.parametrize("name", ["extract", "explain", "gloss", "listwise"])
 def test_shipped_prompts_load_and_render(name):
     prompt = load_prompt(name)
     messages = prompt.render(**{v: f"<{v}>" for v in prompt.variables})

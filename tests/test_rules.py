@@ -1,6 +1,6 @@
 import pytest
 
-from chat_app.rules import read_message, spot_titles, years_and_runtime
+from chat_app.rules import read_message, spot_titles, years_and_length
 from retrieval.titles import TitleIndex
 
 
@@ -11,11 +11,11 @@ from retrieval.titles import TitleIndex
     ("made after 2010", {"year_min": 2011}),
     ("since 2005 please", {"year_min": 2005}),
     ("between 1970 and 1985", {"year_min": 1970, "year_max": 1985}),
-    ("under 2 hours", {"runtime_max": 120}),
-    ("less than an hour and a half", {"runtime_max": 90}),
-    ("no longer than 100 minutes", {"runtime_max": 100}),
-    ("nothing over 2 hours", {"runtime_max": 120}),
-    ("no movies longer than 95 minutes", {"runtime_max": 95}),
+    ("under 2 hours", {"length_max": 120}),
+    ("less than an hour and a half", {"length_max": 90}),
+    ("no longer than 100 minutes", {"length_max": 100}),
+    ("nothing over 2 hours", {"length_max": 120}),
+    ("no movies longer than 95 minutes", {"length_max": 95}),
     ("something recent", {"year_min": 2013}),
     ("I loved it", {}),
     ("nothing before 1990", {"year_min": 1990}),
@@ -23,12 +23,12 @@ from retrieval.titles import TitleIndex
     ("not after 2005", {"year_max": 2005}),
     ("up to 1999", {"year_max": 1999}),
 ])
-def test_years_and_runtime(text, expected):
-    assert years_and_runtime(text, latest_year=2018)[0] == expected
+def test_years_and_length(text, expected):
+    assert years_and_length(text, latest_year=2018)[0] == expected
 
 
 def test_any_year_lifts_year_limits():
-    assert set(years_and_runtime("any year is fine")[1]) == {"year_min", "year_max"}
+    assert set(years_and_length("any year is fine")[1]) == {"year_min", "year_max"}
 
 
 @pytest.fixture(scope="module")
