@@ -11,8 +11,8 @@ ids, and a verdict on that format's own scale:
                                         (0 = not rated: seen; the to-read shelf is skipped, it is not history)
 
 A row without a rating, or with one that cannot be read (out of range, not a number), counts as seen only.
-`HistoryMatcher(items).match(history)` links each row to one catalog item from titles, years and people
-alone (any catalog: movies, books), and never guesses: see `HistoryMatcher`. `apply_outcome` puts the matches
+`match_history(history, HistoryMatcher(items))` links each row to one catalog item from titles, years and
+people alone (any catalog: movies, books), and never guesses: see `HistoryMatcher`. `apply_outcome` puts the matches
 in the ledger through the same merge as a typed message. Bad input raises `HistoryError` with a message for
 the person, before anything changes. Left out: dates, reviews, tags, rewatch counts; watchlists and lists
 are refused (they hold what a person has not seen).
@@ -250,6 +250,9 @@ def read_history(data: bytes, limits: HistoryLimits = HistoryLimits(), filename:
     """The entries of a history file, or HistoryError saying why it cannot be read."""
     if len(data) > limits.max_bytes:
         raise HistoryError(_too_big(len(data), limits))
+    if data.startswith(b"PK\x03\x04"):
+        raise HistoryError("This is a zip archive (or a spreadsheet workbook), not a CSV file: unzip the export "
+                           f"and upload the CSV inside, or save the sheet as CSV. I can import {ACCEPTED}.")
     text, encoding = _decode(data)
     text = text.replace("\x00", "")
     if not text.strip():

@@ -200,6 +200,7 @@ def test_a_misspelt_title_matches_only_when_its_year_agrees(movies):
     (b"Date,Name,Year,Letterboxd URI,Rating\n,,,,\n", "no rows"),
     (b"id,name,score\n1,Heat,5\n", "I cannot tell what this file is"),
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "I cannot tell what this file is"),
+    (b"PK\x03\x04\x14\x00\x00\x00\x08\x00ratings.csv", "a zip archive .* unzip the export"),
     (b"Position,Const,Created,Modified,Description,Title,URL,Title Type\n1,tt0133093,,,,The Matrix,,Movie\n",
      "an IMDb list, not your ratings"),
 ])
