@@ -4,7 +4,6 @@ the scripted book dialogues and the books part of the request benchmark run thro
 
 from __future__ import annotations
 
-import gzip
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -109,16 +108,102 @@ def test_the_book_dialogues_cover_what_the_issue_asks():
         assert {"match", "genres", "nomatch", "no_genres", "absent", "length_max"} & set(d["turns"][0]["expect"]), d
 
 
-@pytest.mark.slow
-@needs_books7k
-def test_book_dialogues_with_the_small_model(book_services, small_llm):
+# measured 2026-11-29 (rules only, real ranking): books.yaml 97.0% (the Spanish request needs the LLM), the
+# popular-only and random controls far below; books_requests.yaml 81.6% on its first run (themes 83%, authors 60%,
+# other languages 50%). Floors sit a little under what was measured.
+FLOORS = {"books": 0.9, "books_requests": 0.78}
+RELEVANCE = ("match", "nomatch", "genres", "no_genres", "language", "top100_max", "closer_to")
+
+
+def _relevance(report) -> float:
+    total = sum(report.total[k] for k in RELEVANCE)
+    return sum(report.passed[k] for k in RELEVANCE) / total if total else 1.0
+
+
+def _run(services, name: str):
     from chat_app.scripted import load_dialogues, run_dialogues
 
-    report = run_dialogues(replace(book_services, llm=small_llm, writer=None), load_dialogues(DIALOGUES / "books.yaml"))
-    _save(report, "books-small")
+    report = run_dialogues(services, load_dialogues(DIALOGUES / f"{name}.yaml"))
+    _save(report, name + ("-rules" if services.llm is None else "-small"))
     for check in ("catalog", "constraints", "no_repeats", "explained", "answered"):
-        assert report.rate(check) == 1.0, check
-    assert report.rate() >= BOOKS_FLOOR, f"expectations passed: {report.rate():.1%}"
+        assert report.rate(check) == 1.0, f"{name}: {check}"
+    return report
 
 
-BOOKS_FLOOR = 0.9
+@pytest.fixture(scope="module")
+def rules_reports(book_services):
+    return {name: _run(book_services, name) for name in FLOORS}
+
+
+@pytest.mark.slow
+@needs_books7k
+@pytest.mark.parametrize("name", list(FLOORS))
+def test_book_scripts_rules_only_meet_their_floors(rules_reports, name):
+    assert rules_reports[name].rate() >= FLOORS[name], f"{name}: {rules_reports[name].rate():.1%}"
+
+
+@pytest.mark.slow
+@needs_books7k
+@pytest.mark.parametrize("control", ["popular", "random"])
+def test_a_ranker_that_ignores_the_book_request_fails(book_services, rules_reports, control):
+    from chat_app.scripted import load_dialogues, run_dialogues
+    from retrieval.baselines import control_ranker
+
+    services = replace(book_services, ranker=control_ranker(control, book_services.catalog))
+    for name in FLOORS:
+        report = run_dialogues(services, load_dialogues(DIALOGUES / f"{name}.yaml"))
+        _save(report, f"{name}-{control}")
+        assert report.rate("constraints") == 1.0
+        assert _relevance(report) <= _relevance(rules_reports[name]) - 0.3, (
+            f"{name}, {control}: relevance {_relevance(report):.1%} vs the app's {_relevance(rules_reports[name]):.1%}")
+
+
+@pytest.mark.slow
+@needs_books7k
+def test_book_scripts_with_the_small_model(book_services, rules_reports, small_llm):
+    # the model glosses what the rules cannot read (the Spanish, French and German requests); it must reach the
+    # floors and never make the reading worse than the rules alone
+    for name in FLOORS:
+        report = _run(replace(book_services, llm=small_llm, writer=None), name)
+        assert report.rate() >= FLOORS[name], f"{name}: {report.rate():.1%}"
+        assert report.rate() >= rules_reports[name].rate() - 0.02, (
+            f"{name}: small {report.rate():.1%} < rules {rules_reports[name].rate():.1%}")
+
+
+@needs_books7k
+@pytest.mark.parametrize("name", list(FLOORS))
+def test_the_catalog_can_meet_every_book_expectation(books7k, name):
+    """A share is honest: enough catalog items mention the terms (or have the categories) within the turn's
+    own page and year limits for the picks to meet it."""
+    import math
+
+    from chat_app.scripted import load_dialogues
+    from retrieval.match import mentions
+
+    catalog = load_catalog(books7k)
+    short = []
+    for d in load_dialogues(DIALOGUES / f"{name}.yaml"):
+        for turn in d["turns"]:
+            expect = turn.get("expect") or {}
+            fits = [i for i in catalog
+                    if (expect.get("length_max") is None or (i.number("pages") or 1e9) <= expect["length_max"])
+                    and (expect.get("year_min") is None or (i.year or 0) >= expect["year_min"])
+                    and (expect.get("year_max") is None or (i.year or 1e9) <= expect["year_max"])]
+            for key, test in (("match", lambda i, e: mentions(i, e["terms"])),
+                              ("genres", lambda i, e: set(e["any"]) & set(i.genres))):
+                if key in expect and sum(bool(test(i, expect[key])) for i in fits) < math.ceil(
+                        5 * expect[key].get("share", 1.0)) * 3:
+                    short.append((d["name"], key))
+    assert not short, f"expectations the catalog can hardly meet: {short}"
+
+
+@pytest.mark.slow
+def test_goodbooks_dialogues_on_the_shipped_catalog(real_embedder):
+    """The catalog `python launch.py --catalog books` opens, rules only: authors, years, series, languages."""
+    from chat_app.factory import build_services
+    from chat_app.settings import Settings
+
+    services = build_services(Settings(catalog=BOOKS, index_dir=TEST_CACHE / "test-index", llm=False),
+                              progress=False, embedder=real_embedder)
+    report = _run(services, "books_goodbooks")
+    assert report.rate() >= 0.9, f"{report.rate():.1%}"
