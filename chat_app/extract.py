@@ -102,12 +102,14 @@ def ground(raw: dict, message: str, titles: TitleIndex, turn: int, domain: Domai
             text = " ".join(aspect["text"].split())
             if not text or (aspect["kind"] in ("person", "studio") and not written_in(text, message)):
                 continue
-            if aspect["kind"] == "audience":
-                audience = AUDIENCE_ALIASES.get(text.lower())
+            if aspect["kind"] == "audience":  # a domain's own audience name, or a movie alias ("kids": family)
+                said = text.lower()
+                audience = said if said in domain.audiences else AUDIENCE_ALIASES.get(said)
+                negated = domain.audiences[audience].negated if audience in domain.audiences else None
                 if audience and polarity == "like":
                     constraints["audience"] = audience
-                elif audience == "family":
-                    constraints["audience"] = "adults"
+                elif negated:
+                    constraints["audience"] = negated  # "not for kids"
                 continue
             if aspect["kind"] == "language":
                 code = _language_code(text)

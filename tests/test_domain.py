@@ -293,3 +293,27 @@ def test_the_ui_and_replies_say_book(books):
     assert view.notice == "Hi! Tell me about a book you loved."
     _, view = ask(books, "a cozy book")
     assert view.recommendations and "Goodreads" in why_line(view.recommendations[0].evidence)
+
+
+def test_a_session_stored_before_the_rename_keeps_its_runtime_limit(books):
+    from chat_app.persist import state_from_json, state_to_json
+
+    state, _ = ask(books, "a fantasy book under 300 pages")
+    text = state_to_json(state)
+    assert '"length_max": 300' in text
+    old = text.replace('"length_max"', '"runtime_max"')  # what an earlier version wrote
+    assert state_from_json(old).profile.constraints.length_max == 300
+    restored = state_from_json(text, books.domain)
+    assert restored.profile.constraints.length_max == 300 and restored.profile.constraint_turns == {"length_max": 1}
+
+
+def test_an_llm_reading_names_the_domains_own_audiences(books):
+    from chat_app.extract import ground
+
+    said = {"intent": "new_request", "liked_titles": [], "disliked_titles": [],
+            "likes": [{"kind": "audience", "text": "kids"}], "dislikes": []}
+    assert ground(said, "for my kids", books.titles, 1, books.domain).constraints == {"audience": "kids"}
+    said = {**said, "likes": [], "dislikes": [{"kind": "audience", "text": "kids"}]}
+    assert ground(said, "not for kids", books.titles, 1, books.domain).constraints == {"audience": "adults"}
+    # the movie domain reads the same words as before
+    assert ground(said, "not for kids", books.titles, 1).constraints == {"audience": "adults"}
