@@ -223,11 +223,11 @@ def build_index(folder: Path, index_dir: Path, progress: bool = True) -> None:
     """Build (or find current) the folder's item index the way the app opens it, with a progress bar."""
     from retrieval.catalog import load_catalog
     from retrieval.embeddings import SentenceTransformerEmbedder
-    from retrieval.store import ItemIndex, persistent_client
+    from retrieval.store import ItemIndex, collection_name, persistent_client
 
     catalog = load_catalog(folder)
-    ItemIndex(persistent_client(index_dir), catalog, SentenceTransformerEmbedder()).open(
-        progress=None if progress else False)
+    index = ItemIndex(persistent_client(index_dir), catalog, SentenceTransformerEmbedder(), collection_name(catalog))
+    index.open(progress=None if progress else False)
 
 
 def ingest(items: Path, fmap: FieldMap, out: Path, *, interactions: Path | None = None, domain: Path | None = None,

@@ -347,3 +347,17 @@ def test_unique_fields_skip_other_editions(tmp_path, capsys):
     assert "line 5: the same title, writers as line 3" in capsys.readouterr().out
     with pytest.raises(MapError, match="unique"):
         parse_map({"fields": {"id": "a", "title": "b"}, "unique": ["overview"]})
+
+
+@pytest.mark.slow
+def test_the_index_ingest_builds_is_the_one_the_app_opens(tmp_path, real_embedder, capsys):
+    from retrieval.store import ItemIndex, collection_name, persistent_client
+
+    data = write(tmp_path, "books.csv", HEADER + "".join(ROWS))
+    out, index_dir = tmp_path / "catalog", tmp_path / "index"
+    code = main([str(data), "--map", str(write(tmp_path, "map.yaml", MAP)), "--out", str(out), "--index-dir",
+                 str(index_dir), "--quiet"])
+    assert code == 0 and f"python launch.py --catalog {out}" in capsys.readouterr().out
+    catalog = load_catalog(out)
+    index = ItemIndex(persistent_client(index_dir), catalog, real_embedder, collection_name(catalog))
+    assert index.stale_reason() is None  # the app's start finds it current: no second build
