@@ -32,6 +32,7 @@ from rapidfuzz import fuzz, process
 
 from chat_app.profile import Delta, Preference, Profile, merge
 from retrieval.titles import normalize, uninvert
+from retrieval.domain import Domain
 
 ACCEPTED = ("a Letterboxd export (ratings.csv, watched.csv or diary.csv), an IMDb ratings export "
             "(Your Ratings, then Export) or a Goodreads library export (My Books, then Import and export)")
@@ -522,7 +523,7 @@ def in_ledger(profile: Profile, outcome: Outcome) -> int:
     return sum(item.id in held for item in (*outcome.liked, *outcome.disliked))
 
 
-def apply_outcome(profile: Profile, outcome: Outcome, turn: int) -> Profile:
+def apply_outcome(profile: Profile, outcome: Outcome, turn: int, domain: Domain | None = None) -> Profile:
     """The profile with the matched titles as liked, disliked and seen entries, merged as a typed turn would be.
     Imported likes share the weight of `IMPORTED_SHARE` typed titles, so that what the person asks for in
     the chat still leads; a title the ledger holds already keeps its entry (the chat is their word now, the
@@ -534,11 +535,12 @@ def apply_outcome(profile: Profile, outcome: Outcome, turn: int) -> Profile:
         prefs += [Preference("item", item.title, polarity, turn, item.id, weight) for item in items
                   if item.id not in held]
     delta = Delta(intent="feedback", preferences=tuple(prefs), seen=tuple(item.id for item in outcome.seen))
-    return merge(profile, delta, turn)
+    return merge(profile, delta, turn, domain)  # the catalog's domain keeps its limits (a books audience)
 
 
 def import_history(profile: Profile, source: object, matcher: HistoryMatcher, turn: int,
-                   limits: HistoryLimits = HistoryLimits(), filename: str = "") -> tuple[Profile, Outcome]:
+                   limits: HistoryLimits = HistoryLimits(), filename: str = "",
+                   domain: Domain | None = None) -> tuple[Profile, Outcome]:
     """Read, match and apply a history file (a path, file object or bytes): the new profile and what happened.
     HistoryError leaves the caller's profile as it was."""
     data, name = read_upload(source, limits)
@@ -547,4 +549,4 @@ def import_history(profile: Profile, source: object, matcher: HistoryMatcher, tu
         raise HistoryError(outcome.summary().replace("Imported 0 of", "Nothing imported: none of", 1)
                            + " Nothing was changed.")
     outcome.kept = in_ledger(profile, outcome)
-    return apply_outcome(profile, outcome, turn), outcome
+    return apply_outcome(profile, outcome, turn, domain), outcome

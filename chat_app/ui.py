@@ -150,7 +150,8 @@ def make_import(services: Services, store: SessionStore | None = None, limits: H
         state = synced(state, store, owner)
         outcome = None
         try:
-            profile, outcome = import_history(state.profile, file, matcher(), state.turn, limits)
+            profile, outcome = import_history(state.profile, file, matcher(), state.turn, limits,
+                                              domain=services.domain)
         except HistoryError as exc:
             message = str(exc)
         else:

@@ -21,6 +21,8 @@ from chat_app.session import SessionState
 from chat_app.ui import build_ui, make_import, make_respond
 from conftest import REPO, free_port
 from retrieval.catalog import Catalog, Item
+from retrieval.constraints import Constraints
+from retrieval.domain import load_domain
 
 DATA = Path(__file__).parent / "data" / "history"
 CHROMIUM = "/usr/bin/chromium"
@@ -441,3 +443,15 @@ def test_a_person_uploads_a_file_in_the_browser(services, tmp_path):
             browser.close()
     finally:
         demo.close()
+
+
+def test_an_import_keeps_the_limits_of_a_books_catalog():
+    """Merged under the movie domain, a books audience or category would not exist and would be dropped."""
+    domain = load_domain(REPO / "catalogs" / "maps" / "books7k.domain.yaml")
+    limits = Constraints(genres_excluded=("Poetry",), audience="family")
+    profile = Profile(constraints=limits)
+    text = (DATA / "goodreads_library_export.csv").read_bytes()
+    kept, _ = import_history(profile, text, HistoryMatcher(books_catalog()), 1, domain=domain)
+    assert kept.constraints.genres_excluded == ("Poetry",) and kept.constraints.audience == "family"
+    dropped, _ = import_history(profile, text, HistoryMatcher(books_catalog()), 1)  # the control: movie domain
+    assert dropped.constraints.genres_excluded == ()
