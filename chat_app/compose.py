@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 
 from chat_app.profile import Preference, Profile
+from chat_app.rules import search_text
 from retrieval.domain import Domain, movie_domain
 from retrieval.recommend import Query
 
@@ -55,8 +56,10 @@ def compose_query(profile: Profile, fallback_text: str = "", exclude: set[str] |
     items = tuple((p.item_id, w) for p, w in zip(liked, weights) if p.item_id)
     disliked = profile.disliked()
     d_weights = softmax_weights(disliked, profile.turn)
+    # a disliked person or studio is a literal exclusion, not "less like this": pushing the query away from
+    # Pixar's text pushes it away from every animated film, and "superheroes, not Marvel" away from superheroes
     avoid_texts = tuple((aspect(p), w) for p, w in zip(disliked, d_weights)
-                        if not p.item_id and p.kind != "person")
+                        if not p.item_id and p.kind not in ("person", "studio"))
     avoid_items = tuple((p.item_id, w) for p, w in zip(disliked, d_weights) if p.item_id)
     avoid_terms = tuple(p.text for p in disliked if p.kind in LITERAL_KINDS)
     literal = [(p, w) for p, w in zip(liked, weights) if p.kind in LITERAL_KINDS]
@@ -78,8 +81,9 @@ def compose_query(profile: Profile, fallback_text: str = "", exclude: set[str] |
     # request has other words, kept when it is all there is ("something sad")
     words = tuple(aspect(p) for p in liked if not p.item_id and p.kind != "mood")
     lexical_words = words if words else None
-    if not texts and not items and fallback_text.strip():
-        texts = ((fallback_text.strip()[:500], 1.0),)
+    searched = search_text(fallback_text[:2000], domain)
+    if not texts and not items and searched:
+        texts = ((searched[:500], 1.0),)
     return Query(texts=texts, items=items, avoid_texts=avoid_texts, avoid_items=avoid_items,
                  constraints=profile.constraints, avoid_terms=avoid_terms, genre_fit=genre_fit,
                  exclude=frozenset(exclude) | profile.mentioned_ids(),

@@ -54,6 +54,14 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
+@lru_cache(maxsize=1)
+def _stop_stems() -> frozenset[str]:
+    """English stop words as BM25 sees them: never a reason to match ("surprise me" found "Me Him Her")."""
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    return frozenset(_stemmer().stemWords(list(STOPWORDS_EN_PLUS)))
+
+
 def tokens(text: str) -> list[str]:
     """Folded, stemmed content words (Snowball English, via PyStemmer): the unit BM25 scores."""
     return _stemmer().stemWords([w for w in fold(text).split() if len(w) > 1 and w not in GENERIC])
@@ -209,7 +217,8 @@ class Lexicon:
 
     def scores(self, text: str) -> np.ndarray:
         """BM25 score of every catalog item (in catalog order) for the words of `text`."""
-        words = [w for w in tokens(text) if w in self.bm25.vocab_dict]
+        stop = _stop_stems()
+        words = [w for w in tokens(text) if w in self.bm25.vocab_dict and w not in stop]
         if not words:
             return np.zeros(len(self.ids), dtype=np.float32)
         return np.asarray(self.bm25.get_scores(words), dtype=np.float32)

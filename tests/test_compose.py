@@ -52,3 +52,26 @@ def test_a_mood_alone_or_a_message_nothing_was_read_in_still_reaches_bm25():
     sad = compose_query(merge(Profile(), Delta(preferences=(Preference("mood", "sad", "like", 0),)), 1))
     assert "sad" in sad.lexical_text
     assert compose_query(Profile(), fallback_text="A24 films").lexical_text == "A24 films"
+
+
+def test_a_disliked_studio_or_person_excludes_by_name_and_does_not_steer_the_query_away():
+    """Pushing the query away from "Pixar" pushed it away from every animated film, and "superheroes, not
+    Marvel" away from superheroes: a studio or person is a literal exclusion, a theme also steers."""
+    p = merge(Profile(), Delta(preferences=(
+        Preference("theme", "superhero", "like", 0), Preference("studio", "Marvel", "dislike", 0),
+        Preference("person", "Adam Sandler", "dislike", 0), Preference("theme", "gore", "dislike", 0))), 1)
+    q = compose_query(p)
+    assert q.avoid_terms == ("Marvel", "Adam Sandler", "gore")
+    assert [t for t, _ in q.avoid_texts] == ["gore"]
+
+
+@pytest.mark.parametrize("message, searched", [
+    ("anything good, just no horror and no war movies", ""),  # the dislikes are read; nothing left to search
+    ("surprise me", ""),
+    ("a movie please", ""),
+    ("nothing with Tom Hanks, something about space travel", "something about space travel"),
+    ("I hate sad endings. Something upbeat!", "I Something upbeat"),
+])
+def test_only_what_a_message_asks_for_is_searched_when_nothing_was_read(message, searched):
+    q = compose_query(Profile(), fallback_text=message)
+    assert q.texts == (((searched, 1.0),) if searched else ())
