@@ -49,6 +49,31 @@ NEGATIONS = (r"(?:no|not|without|never|nothing|avoid|except|hate|hated|dislike|d
              r"kein|keine|keinen|keiner|nicht|ohne|sans|senza|niente|nessun|nessuna|sem|nada de|ningún|ninguna|"
              r"geen|zonder|без|не)")
 NEGATION_WORDS = frozenset(w for w in NEGATIONS.strip("(?:)").split("|") if " " not in w)  # never "mended"
+_NEGATED_CLAUSE = re.compile(r"\b" + NEGATIONS + r"\b[^,.;:!?]*", re.IGNORECASE)
+
+
+def without_negated(text: str) -> str:
+    """The message without its negated clauses, for searching by its words when nothing else was read:
+    "anything good, just no horror and no war movies" is searched as "anything good, just" (the dislikes
+    are enforced on their own; searched for, "no war" found "Best of the Best 3: No Turning Back")."""
+    kept = re.sub(r"\s+", " ", _NEGATED_CLAUSE.sub(" ", text))
+    return re.sub(r"\s+", " ", re.sub(r"(^|\s)[,.;:!?]+", " ", kept)).strip(" ,.;:!?")
+
+
+_ASKING = frozenset("just really pretty watch watching read reading recommend recommendation recommendations suggest "
+                    "suggestion suggestions want wanna need looking give show find pick picks any some surprise".split())
+
+
+def search_text(text: str, domain: Domain = movie_domain()) -> str:
+    """What of a message that the rules read nothing in is worth searching for: its clauses that are not
+    negated, or "" when they are only asking words ("anything good, just" found "Just Jim" by its title)."""
+    kept = without_negated(text)
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    plain = _COMMON | _ASKING | set(STOPWORDS_EN_PLUS) | {w.lower() for w in domain.nouns + domain.plural_nouns}
+    return kept if any(w not in plain for w in fold(kept).split()) else ""
+
+
 _NEG_BEFORE = re.compile(r"\b" + NEGATIONS + r"\b[\w\s,'-]{0,24}$", re.IGNORECASE)
 _ONLY_BEFORE = re.compile(r"\b(only|must be|has to be|have to be|strictly|nothing but|exclusively)\s+(an?\s+)?$")
 _CHANGE_OF_MIND = re.compile(r"\b(instead|changed? (my|our) minds?|on second thought|scratch that|too (heavy|dark|"
