@@ -144,3 +144,10 @@ def test_language_from_films_of_a_language(titles):
     assert read_message("french films from the 60s", titles, 1).constraints["languages"] == ("fr",)
     assert read_message("some Korean movies please", titles, 1).constraints["languages"] == ("ko",)
     assert "languages" not in read_message("no french films", titles, 1).constraints
+
+
+@pytest.mark.parametrize("message", ["a love story", "any good love stories?", "romances from the 90s"])
+def test_a_love_story_asks_for_romance(titles, message):
+    """"a love story" was read as nothing (Toy Story came up by its title's "story")."""
+    d = read_message(message, titles, 1)
+    assert ("genre", "Romance", "like") in [(p.kind, p.text, p.polarity) for p in d.preferences]
