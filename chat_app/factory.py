@@ -23,7 +23,9 @@ from chat_app.settings import Settings
 from retrieval.catalog import RATINGS_FILE, load_catalog
 from retrieval.chroma_server import http_client
 from retrieval.collaborative import ItemCF
+from retrieval import ltr
 from retrieval.comention import CoMention
+from retrieval.rerank import RerankWeights
 from retrieval.embeddings import SentenceTransformerEmbedder
 from retrieval.lexical import Lexicon
 from retrieval.store import ItemIndex, collection_name, persistent_client
@@ -66,6 +68,8 @@ def build_services(settings: Settings, *, progress: bool = True, embedder=None, 
         max_message_chars=settings.max_message_chars, llm_timeout_s=settings.llm_timeout,
         latest_year=max(years) if years else 2018, llm_rerank=settings.llm_rerank, rerank_blend=settings.rerank_blend,
         lexicon=Lexicon(catalog), reading=settings.reading,
+        # the learned reranker (falls back to the hand weights, with a log line, when it cannot load)
+        weights=ltr.load(mode=settings.ranker) if settings.ranker != "weights" else RerankWeights(),
         # what ReDial's training conversations mention together, over the catalog's MovieLens ids (items
         # without one get nothing from it); None when the file is absent
         comention=CoMention.load(catalog, "movielens") if any(item.ml_id for item in catalog) else None)

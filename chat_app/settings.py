@@ -95,6 +95,10 @@ class Settings(BaseSettings):
                          "on 2 CPU cores)")
     rerank_blend: float = Field(0.5, ge=0.0, le=1.0, description="weight of the LLM's order against the "
                                 "retrieval order when --llm-rerank is on")
+    ranker: str = Field("weights", description="how candidates are ranked: 'weights' (the hand-set feature "
+                        "weights), 'ltr' (the learned LambdaMART model in retrieval/data/ranker.json.gz) or 'blend' "
+                        "(the learned model for turns that ask from liked titles only, the weights otherwise); see "
+                        "BENCHMARKS.md. Without the model file or lightgbm the weights rank, with a log line")
 
     @field_validator("auth")
     @classmethod
@@ -137,6 +141,13 @@ class Settings(BaseSettings):
     def _explain_known(cls, value: str) -> str:
         if value not in ("evidence", "llm"):
             raise ValueError("explain must be evidence or llm")
+        return value
+
+    @field_validator("ranker")
+    @classmethod
+    def _ranker_known(cls, value: str) -> str:
+        if value not in ("weights", "ltr", "blend"):
+            raise ValueError("ranker must be weights, ltr or blend")
         return value
 
     @field_validator("reading")

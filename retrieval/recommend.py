@@ -348,11 +348,13 @@ def features(cands: Candidates, query: Query, catalog: Catalog, index: ItemIndex
 
 def score(cands: Candidates, query: Query, catalog: Catalog, index: ItemIndex, *, k: int = 5,
           weights: RerankWeights = RerankWeights(), lexicon: Lexicon | None = None) -> list[Ranked]:
-    """Rerank candidates by the weighted features, then pick k of them with MMR."""
+    """Rerank candidates by the weighted features (or by a learned ranker passed as `weights`: anything with
+    `scores(features, query, sources)` and `diversity`, see `retrieval.ltr`), then pick k of them with MMR."""
     if not cands.sources:
         return []
     f = features(cands, query, catalog, index, lexicon)
-    scores = f.score(weights)
+    scores = (f.score(weights) if isinstance(weights, RerankWeights)
+              else weights.scores(f, query, [cands.sources[i] for i in f.ids]))
     order = mmr(scores, f.vectors, k, weights.diversity)
     liked_vectors = [(i, v) for i, _ in query.items if (v := index.vector(i)) is not None]
     matched = term_matches([f.ids[j] for j in order], query, lexicon)
