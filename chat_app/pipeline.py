@@ -19,6 +19,7 @@ from chat_app.extract import extract
 from chat_app.listwise import LABELS, listwise_rerank
 from chat_app.llm.base import ChatModel
 from chat_app.profile import Profile, merge
+from chat_app.rules import shorter_than
 from chat_app.session import SessionState, clean_message
 from retrieval.catalog import Catalog
 from retrieval.collaborative import ItemCF
@@ -170,7 +171,10 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
                          latest_year=services.latest_year, timeout_s=services.llm_timeout_s,
                          last_picks=state.last_picks, lexicon=services.lexicon, reading=services.reading,
                          domain=services.domain)
-    state.profile = merge(state.profile, extraction.delta, state.turn, services.domain)
+    length = services.domain.length
+    delta = shorter_than(clean.text, extraction.delta, state.profile.liked("item"),
+                         lambda i: (item := services.catalog.get(i)) and item.number(length.field), services.domain)
+    state.profile = merge(state.profile, delta, state.turn, services.domain)
     state.user_messages.append(clean.text)
     timings = {"extract_s": time.perf_counter() - start}
     problems = (extraction.problem,) if extraction.problem else ()

@@ -10,7 +10,7 @@ per domain into a `Vocabulary`; what stays here is how people talk (negation, re
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Iterator
 
@@ -58,6 +58,25 @@ def without_negated(text: str) -> str:
     are enforced on their own; searched for, "no war" found "Best of the Best 3: No Turning Back")."""
     kept = re.sub(r"\s+", " ", _NEGATED_CLAUSE.sub(" ", text))
     return re.sub(r"\s+", " ", re.sub(r"(^|\s)[,.;:!?]+", " ", kept)).strip(" ,.;:!?")
+
+
+_SHORTER = re.compile(r"\b(shorter|quicker|briefer|not as long|less long)\b", re.IGNORECASE)
+SHORTER_SHARE = 0.85  # "like Titanic but shorter": at most 85% of its length (165 of 194 minutes)
+
+
+def shorter_than(text: str, delta: Delta, earlier_likes: list[Preference], length_of, domain: Domain) -> Delta:
+    """"like X but shorter", "more like #2, shorter": a cap on the domain's length relative to the liked item
+    this message names (or else the newest one liked before) when its length is known; the message's own
+    number ("under 300 pages") wins. `length_of(item_id)` is the item's length, or None."""
+    if domain.length is None or "length_max" in delta.constraints or not _SHORTER.search(text):
+        return delta
+    named = [p.item_id for p in delta.preferences if p.item_id and p.polarity == "like"]
+    before = [p.item_id for p in sorted(earlier_likes, key=lambda p: -p.turn) if p.item_id]
+    for item_id in named or before:
+        if size := length_of(item_id):
+            cap = max(int(size * SHORTER_SHARE), domain.length.range[0])
+            return replace(delta, constraints={**delta.constraints, "length_max": cap})
+    return delta
 
 
 _ASKING = frozenset("just really pretty watch watching read reading recommend recommendation recommendations suggest "

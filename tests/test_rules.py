@@ -151,3 +151,25 @@ def test_a_love_story_asks_for_romance(titles, message):
     """"a love story" was read as nothing (Toy Story came up by its title's "story")."""
     d = read_message(message, titles, 1)
     assert ("genre", "Romance", "like") in [(p.kind, p.text, p.polarity) for p in d.preferences]
+
+
+def test_shorter_caps_the_length_relative_to_the_liked_item():
+    from chat_app.profile import Delta, Preference
+    from chat_app.rules import shorter_than
+    from retrieval.domain import movie_domain
+
+    lengths = {"1721": 194, "2": None}.get  # Titanic; an item of unknown length
+    titanic = Preference("item", "Titanic", "like", 1, "1721")
+    liked_now = Delta(preferences=(titanic,))
+    assert shorter_than("like Titanic but shorter", liked_now, [], lengths, movie_domain()).constraints == {
+        "length_max": 164}
+    # a number said wins; no "shorter", or nothing of known length liked: no cap
+    said = Delta(preferences=(titanic,), constraints={"length_max": 100})
+    assert shorter_than("like Titanic but shorter, under 100 minutes", said, [], lengths,
+                        movie_domain()).constraints == {"length_max": 100}
+    assert shorter_than("like Titanic", liked_now, [], lengths, movie_domain()).constraints == {}
+    unknown = Delta(preferences=(Preference("item", "X", "like", 1, "2"),))
+    assert shorter_than("shorter please", unknown, [], lengths, movie_domain()).constraints == {}
+    # "something shorter" on a later turn: the newest liked item before it
+    assert shorter_than("something shorter", Delta(), [titanic], lengths, movie_domain()).constraints == {
+        "length_max": 164}
