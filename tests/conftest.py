@@ -164,6 +164,21 @@ TEST_CACHE = Path(os.environ.get("CINECHAT_TEST_CACHE", REPO / ".cache"))
 
 
 @pytest.fixture(scope="session")
+def books7k() -> Path:
+    """The books-7k catalog folder (issue 14), built by the ingest command into the test cache, never the repo:
+    its licence is unclear."""
+    from retrieval.ingest import main as ingest
+
+    source = SHARED_DATA / "books-7k" / "books.csv"
+    if not source.is_file():
+        pytest.skip("needs ../shared/data/books-7k (present in CI)")
+    out = TEST_CACHE / "catalogs" / "books7k"
+    assert ingest([str(source), "--map", str(REPO / "catalogs" / "maps" / "books7k.yaml"), "--out", str(out),
+                   "--no-index", "--quiet"]) == 0
+    return out
+
+
+@pytest.fixture(scope="session")
 def real_embedder():
     from retrieval.embeddings import SentenceTransformerEmbedder
 

@@ -49,7 +49,7 @@ def wait_until_serving(proc: subprocess.Popen, url: str, log_path=None, timeout:
 
 
 @contextlib.contextmanager
-def running_app(*args: str, kill: bool = False):
+def running_app(*args: str, kill: bool = False, timeout: float = 240):
     """The app on a free loopback port, serving until the block ends; then stopped (or SIGKILLed)."""
     port = free_port()
     log_path = Path(tempfile.mkdtemp(prefix="cinechat-app-")) / "app.log"
@@ -57,7 +57,7 @@ def running_app(*args: str, kill: bool = False):
         proc = launch(*args, "--port", str(port), log=log)
     url = f"http://127.0.0.1:{port}/"
     try:
-        wait_until_serving(proc, url, log_path)
+        wait_until_serving(proc, url, log_path, timeout)
         yield url, proc
     finally:
         stop_process(proc, kill)
@@ -215,6 +215,55 @@ def test_real_browser_two_turns_and_a_dislike(real_services, real_index_dir, tmp
         page.wait_for_timeout(3000)
         assert page.title() != "pwned"  # typed HTML is shown as text, never run
         shot = tmp_path / "browser.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 10_000
+        browser.close()
+
+
+def test_real_browser_books_two_turns(books7k, real_index_dir, tmp_path):
+    """Issue 14: the books catalog in the browser: an author, then a page limit; the ledger says pages, every
+    pick is a book of that author's kind within the limit, and a screenshot is kept in the test reports."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail("CI must install Debian's chromium (see .ci/run)")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import expect, sync_playwright
+
+    from retrieval.catalog import load_catalog
+
+    catalog = load_catalog(books7k)
+    by_label = {item.label: item for item in catalog}
+    # the first start builds the books index (5,000 descriptions) when the book tests have not yet
+    with running_app("--catalog", str(books7k), "--model", "small", "--index-dir", str(real_index_dir),
+                     "--cache-dir", str(TEST_CACHE), "--sessions-db", str(tmp_path / "s.sqlite3"), "--threads", "2",
+                     timeout=900) as (url, _), sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        page.goto(url)
+        expect(page.locator("#understood")).to_contain_text("Nothing yet", timeout=60_000)
+        page.wait_for_function("() => !document.querySelector('.generating')", timeout=60_000)
+        assert "book" in page.locator("body").inner_text().lower()
+
+        def send(text: str) -> list[str]:
+            before = page.locator(".user-row").count()
+            page.locator("#message textarea").fill(text)
+            page.locator("#send").click()
+            expect(page.locator(".user-row")).to_have_count(before + 1, timeout=30_000)
+            page.wait_for_timeout(500)
+            page.wait_for_function("() => !document.querySelector('.generating')", timeout=240_000)
+            expect(page.locator("#picks input[type=radio]")).to_have_count(5, timeout=10_000)
+            return [label.inner_text().split(". ", 1)[1] for label in page.locator("#picks label").all()]
+
+        first = send("Agatha Christie mysteries")
+        assert sum("Agatha Christie" in by_label[t].writers for t in first) >= 3, first
+        second = send("shorter ones please, under 250 pages")
+        expect(page.locator("#understood")).to_contain_text("at most 250 pages")
+        assert all((by_label[t].number("pages") or 10**6) <= 250 for t in second), second
+        assert not set(first) & set(second)
+        shot = TEST_CACHE / "reports" / "books-browser.png"
+        shot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shot), full_page=True)
         assert shot.stat().st_size > 10_000
         browser.close()

@@ -48,17 +48,6 @@ def test_the_shipped_books_folder_is_what_its_map_builds(tmp_path):
     assert (out / "items.jsonl.gz").read_bytes() == (BOOKS / "items.jsonl.gz").read_bytes()
 
 
-@pytest.fixture(scope="session")
-def books7k() -> Path:
-    """The books-7k catalog folder, built by the ingest command into the test cache (never the repo)."""
-    if not BOOKS7K.is_file():
-        pytest.skip("needs ../shared/data/books-7k (present in CI)")
-    out = TEST_CACHE / "catalogs" / "books7k"
-    assert ingest([str(BOOKS7K), "--map", str(MAPS / "books7k.yaml"), "--out", str(out), "--no-index",
-                   "--quiet"]) == 0
-    return out
-
-
 @needs_books7k
 def test_books7k_builds_with_categories_pages_and_descriptions(books7k):
     catalog = load_catalog(books7k)
