@@ -492,10 +492,16 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
             masked = masked[:start] + " " * (end - start) + masked[end:]
         return masked
 
-    masked = take_titles(masked, spotted)
+    def outside_names(masked: str, spotted):  # "books by Stephen King": the person, not a title "King" in it
+        if lexicon is None:
+            return spotted
+        named = [(a, b) for term, a, b in lexicon.spot(masked) if term.kind in ("person", "studio")]
+        return [t for t in spotted if not any(a <= t[2] and t[3] <= b and b - a > t[3] - t[2] for a, b in named)]
+
+    masked = take_titles(masked, outside_names(masked, spotted))
     if lexicon is not None:  # mend misspelt words ("hiest", "blade runer"), then look for titles again
         masked = spell_out(lexicon.correct(masked, keep=NEGATION_WORDS))
-        masked = take_titles(masked, [s for s in spot_titles(masked, titles, domain) if s[0]])
+        masked = take_titles(masked, outside_names(masked, [s for s in spot_titles(masked, titles, domain) if s[0]]))
     lower = masked.lower()
     constraints, lifted = years_and_length(masked, latest_year, domain)
     excluded, liked_genres, required = set(), set(), set()

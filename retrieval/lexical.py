@@ -260,6 +260,9 @@ class Lexicon:
                 if (size == 1 and phrase in self._capitalized and not spans[i][0][:1].isupper()
                         and not (i and words[i - 1] == "by")):
                     continue
+                if (size == 1 and kind == "person" and i and spans[i - 1][0][:1].isupper()
+                        and words[i - 1] != fold(spelling).split()[0] and " " in spelling):
+                    continue  # "Harry Potter" is not Beatrix Potter: a surname after another given name
                 found.append((Term(spelling, kind, count), spans[i][1], spans[i + size - 1][2]))
                 used |= set(range(i, i + size))
         return sorted(found, key=lambda f: f[1])

@@ -173,3 +173,23 @@ def test_shorter_caps_the_length_relative_to_the_liked_item():
     # "something shorter" on a later turn: the newest liked item before it
     assert shorter_than("something shorter", Delta(), [titanic], lengths, movie_domain()).constraints == {
         "length_max": 164}
+
+
+def test_a_name_is_read_as_the_person_not_as_a_title_or_another_person_inside_it():
+    """"books by Stephen King" found the title "King"; "I loved Harry Potter" found Beatrix Potter by her
+    surname (the goodbooks catalog)."""
+    from retrieval.catalog import Catalog, Item
+    from retrieval.lexical import Lexicon
+
+    books = [Item("k", "King", 2015, writers=("Ada Cole",))]
+    books += [Item(f"s{i}", title, 1980 + i, writers=("Stephen King",)) for i, title in enumerate(
+        ("Carrie", "Cujo", "The Shining", "Misery"))]
+    books += [Item(f"p{i}", title, 1902 + i, writers=("Beatrix Potter",)) for i, title in enumerate(
+        ("The Tale of Peter Rabbit", "The Tale of Squirrel Nutkin", "The Tailor of Gloucester"))]
+    catalog = Catalog.from_items(books)
+    titles, lexicon = TitleIndex.from_catalog(catalog), Lexicon(catalog)
+    read = lambda text: [(p.kind, p.text) for p in read_message(text, titles, 1, lexicon=lexicon).preferences]
+    assert read("books by Stephen King") == [("person", "Stephen King")]
+    assert read("I loved King") == [("item", "King")]
+    assert ("person", "Beatrix Potter") not in read("I loved Harry Potter")
+    assert read("something by Potter") == [("person", "Beatrix Potter")]
