@@ -13,18 +13,60 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Callable, Iterator
 
 from chat_app.eval.dialogues import Dialogue
 from chat_app.listwise import LABELS, blend_order, listwise_rerank
 from chat_app.pipeline import Services, rank, run_turn
 from chat_app.session import SessionState
 from retrieval.baselines import baseline
-from retrieval.recommend import Query
+from retrieval.recommend import Query, excluded, fits, gather, popular, score
+from retrieval.rerank import RerankWeights
 
 APP = "hybrid+rerank"
 LLM = "hybrid+rerank+llm"
 VARIANTS = ("popularity", "dense", "cf", "hybrid", APP, LLM)
+COMENTION_ONLY = "co-mention only"
+Extra = Callable[[Query], dict[str, list[str]]]
+
+
+def comention_only(query: Query, services: Services, k: int) -> list[str]:
+    """Ranked by the EASE co-mention score with the liked titles alone, topped up with popular items that fit."""
+    exclude = excluded(query)
+    scores = services.comention.scores([i for i, _ in query.items], [w for _, w in query.items],
+                                       [i for i, _ in query.avoid_items], [w for _, w in query.avoid_items]
+                                       ) if services.comention is not None and query.items else {}
+    ids = [i for i, _ in sorted(scores.items(), key=lambda kv: -kv[1]) if fits(services.catalog.get(i), query, exclude)]
+    ids = ids[:k]
+    return ids + popular(query, services.catalog, k - len(ids), exclude | set(ids)) if len(ids) < k else ids
+
+
+def extra_rankers(services: Services, learned=None) -> Extra:
+    """The same query ranked the other ways the report compares with the app's: the co-mention score alone,
+    the hand weights and the learned ranker in both modes (whichever the app is not), on one shared set of
+    candidates."""
+    app = services.weights
+    others = {"hand weights": app if isinstance(app, RerankWeights) else app.fallback}
+    if learned is not None:
+        for mode in ("ltr", "blend"):
+            others[f"learned ({mode})"] = type(learned)(learned.booster, learned.fitted_on, mode, others["hand weights"],
+                                                        learned.meta)
+    others = {name: w for name, w in others.items()
+              if not (isinstance(w, RerankWeights) and isinstance(app, RerankWeights))
+              and getattr(w, "mode", None) != getattr(app, "mode", None)}
+
+    def rank(query: Query) -> dict[str, list[str]]:
+        lists = {COMENTION_ONLY: comention_only(query, services, services.k)}
+        if others:
+            cands = gather(query, services.catalog, services.index, services.embedder, services.cf,
+                           max(services.n_candidates, services.k), services.lexicon, services.k, services.comention)
+            for name, weights in others.items():
+                lists[name] = [r.item.id for r in score(cands, query, services.catalog, services.index, k=services.k,
+                                                         weights=weights, lexicon=services.lexicon)]
+        return lists
+
+    rank.names = (COMENTION_ONLY, *others)
+    return rank
 
 
 @dataclass
@@ -44,7 +86,8 @@ class Sample:
 
 
 def _read_and_rank(services: Services, state: SessionState, text: str, variants: tuple[str, ...],
-                   listwise: bool) -> tuple[dict[str, list[str]], list[float], dict[str, float], Query]:
+                   listwise: bool, extra: Extra | None = None
+                   ) -> tuple[dict[str, list[str]], list[float], dict[str, float], Query]:
     start = time.perf_counter()
     query = picks = None
     timings: dict[str, float] = {}
@@ -71,6 +114,10 @@ def _read_and_rank(services: Services, state: SessionState, text: str, variants:
         lists[name] = baseline(name, query, services.catalog, services.index, services.embedder, services.cf,
                                k=services.k, n_candidates=services.n_candidates)
         timings[f"{name}_s"] = time.perf_counter() - t
+    if extra is not None:
+        t = time.perf_counter()
+        lists.update(extra(query))
+        timings["other_rankers_s"] = time.perf_counter() - t
     scores: list[float] = []
     if listwise:
         t = time.perf_counter()
@@ -80,7 +127,8 @@ def _read_and_rank(services: Services, state: SessionState, text: str, variants:
     return lists, scores, timings, query
 
 
-def replay(dialogue: Dialogue, services: Services, variants: tuple[str, ...] = VARIANTS) -> Iterator[Sample]:
+def replay(dialogue: Dialogue, services: Services, variants: tuple[str, ...] = VARIANTS,
+           extra: Extra | None = None) -> Iterator[Sample]:
     state = SessionState(session_id=f"redial-{dialogue.id}")
     listwise = LLM in variants and services.llm is not None
     pending: list[str] = []  # seeker messages not read yet
@@ -92,7 +140,7 @@ def replay(dialogue: Dialogue, services: Services, variants: tuple[str, ...] = V
         elif utterance.mentions:
             if pending or ranked is None:
                 recommender_picks = state.last_picks
-                ranked = _read_and_rank(services, state, "\n".join(pending), variants, listwise)
+                ranked = _read_and_rank(services, state, "\n".join(pending), variants, listwise, extra)
                 state.shown, state.last_picks = [], recommender_picks  # our picks were never shown
                 pending = []
             lists, scores, timings, query = ranked

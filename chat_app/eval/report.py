@@ -71,7 +71,7 @@ def evaluate(samples: list[Sample], catalog: Catalog, variants: tuple[str, ...],
 def markdown(report: dict) -> str:
     meta = report["meta"]
     lines = [
-        f"# ReDial recommendation evaluation — {meta.get('data', '')}",
+        f"# Recommendation evaluation — {meta.get('data', '')}",
         "",
         f"{report['samples']} (sample, target) pairs from {report['dialogues']} dialogues; "
         f"model: {meta.get('model')}; catalog: {meta.get('catalog_items')} items; "
@@ -112,7 +112,8 @@ def plot(report: dict, path: Path) -> Path:
         ax.scatter([10, 50], [r10, r50], marker=marker, color="black", s=28, zorder=3, label=name)
     ax.set_xlabel("K")
     ax.set_ylabel("Recall@K")
-    ax.set_title(f"ReDial: recall@K, {report['samples']} pairs ({report['meta'].get('model')})")
+    ax.set_title(f"{Path(str(report['meta'].get('data', ''))).name}: recall@K, {report['samples']} pairs "
+                 f"({report['meta'].get('model')})")
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
