@@ -20,6 +20,8 @@ from retrieval.recommend import Query
 
 LITERAL_KINDS = ("theme", "person", "studio")  # aspects an item must literally mention to answer them
 OBSCURE_MOOD = "lesser-known"  # "hidden gems": popularity counts against an item
+CLASSIC_MOOD = "classic"  # "classic Disney animation": older items are preferred
+CLASSIC_AGE = 15  # years before the catalog's newest item that an item must be to count as older
 RECENCY = 0.6  # log-weight lost per turn of age
 ITEM_BOOST = 0.5  # a named movie says more about taste than one aspect word
 
@@ -47,7 +49,7 @@ def aspect_text(pref: Preference, noun: str = "movie") -> str:
 
 
 def compose_query(profile: Profile, fallback_text: str = "", exclude: set[str] | frozenset[str] = frozenset(),
-                  domain: Domain | None = None) -> Query:
+                  domain: Domain | None = None, latest_year: int = 2018) -> Query:
     domain = domain or movie_domain()
     aspect = lambda p: aspect_text(p, domain.noun)
     liked = profile.liked()
@@ -89,4 +91,6 @@ def compose_query(profile: Profile, fallback_text: str = "", exclude: set[str] |
                  exclude=frozenset(exclude) | profile.mentioned_ids(),
                  terms=tuple((p.text, w) for p, w in literal), required_terms=required_terms,
                  lexical_words=lexical_words, genres_named=tuple(p.text for p in liked if p.kind == "genre"),
-                 prefer_obscure=any(p.kind == "mood" and p.text == OBSCURE_MOOD for p in liked), domain=domain)
+                 prefer_obscure=any(p.kind == "mood" and p.text == OBSCURE_MOOD for p in liked), domain=domain,
+                 classic_before=latest_year - CLASSIC_AGE if any(p.kind == "mood" and p.text == CLASSIC_MOOD
+                                                                 for p in liked) else None)

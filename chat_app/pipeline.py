@@ -117,7 +117,7 @@ def _intro(profile: Profile, truncated: bool, n: int, domain: Domain | None = No
 def rank(services: Services, state: SessionState, fallback_text: str = "") -> tuple[Query, list[Ranked]]:
     """The profile as one query, and the items it ranks highest (never ones already shown)."""
     query = compose_query(state.profile, fallback_text=fallback_text, exclude=set(state.shown),
-                          domain=services.domain)
+                          domain=services.domain, latest_year=services.latest_year)
     listwise = services.llm_rerank and services.llm is not None
     k = max(services.k, len(LABELS)) if listwise else services.k
     if services.ranker is not None:

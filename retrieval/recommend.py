@@ -44,6 +44,7 @@ class Query:
     terms: tuple[tuple[str, float], ...] = ()  # words the items should be about (theme, person, studio), weighted
     required_terms: tuple[str, ...] = ()  # of those, the ones the newest request insists on
     prefer_obscure: bool = False  # "hidden gems": popularity counts against an item
+    classic_before: int | None = None  # "classic …": items from before this year fit better, the older the more
     # the liked aspects' words for BM25 when not all of `texts` are words an item would contain (a mood is
     # "a dark movie": "dark" is in The Dark Knight's title, not a reason to pick it); None: all of `texts`
     lexical_words: tuple[str, ...] | None = None
@@ -73,6 +74,14 @@ def genre_fit_score(item: Item, fit: dict[str, float], named: tuple[str, ...] = 
     if named and score > 0:
         score *= sum(g in item.genres for g in named) / len(named)
     return score
+
+
+def age_fit(item: Item, before: int | None) -> float:
+    """How well an item answers "classic": 0 for items from `before` on or of unknown year, rising to 1 for
+    items 30 years older ("classic Disney animation": The Aristocats over The Incredibles)."""
+    if before is None or not item.year:
+        return 0.0
+    return min(max((before - item.year) / 30, 0.0), 1.0)
 
 
 @dataclass(frozen=True)
@@ -340,7 +349,8 @@ def features(cands: Candidates, query: Query, catalog: Catalog, index: ItemIndex
         quality=np.array([(i.mean_rating - 3.0) / 2.0 if i.mean_rating and i.num_ratings >= 5 else 0.0
                           for i in items]),
         dislike=(vectors @ np.stack(avoid).T).max(axis=1) if avoid and ids else np.zeros(len(ids)),
-        genre_fit=np.array([genre_fit_score(i, query.genre_fit, query.genres_named) for i in items]),
+        genre_fit=np.array([genre_fit_score(i, query.genre_fit, query.genres_named) + age_fit(i, query.classic_before)
+                            for i in items]),
         lexical=lexical, match=match if ids else np.zeros(0), seed_genre=seed_genre_overlap(items, query, catalog),
         comention=np.array([cands.signals.comention_scores.get(i, 0.0) for i in ids]),
         prefer_obscure=query.prefer_obscure)

@@ -75,3 +75,18 @@ def test_a_disliked_studio_or_person_excludes_by_name_and_does_not_steer_the_que
 def test_only_what_a_message_asks_for_is_searched_when_nothing_was_read(message, searched):
     q = compose_query(Profile(), fallback_text=message)
     assert q.texts == (((searched, 1.0),) if searched else ())
+
+
+def test_classic_prefers_older_items():
+    """"classic Disney animation" gave The Incredibles (2004); "classic" now asks for older items, softly."""
+    from retrieval.catalog import Item
+    from retrieval.recommend import age_fit
+
+    p = merge(Profile(), Delta(preferences=(Preference("mood", "classic", "like", 0),
+                                            Preference("studio", "Disney", "like", 0))), 1)
+    q = compose_query(p, latest_year=2018)
+    assert q.classic_before == 2003 and not q.genre_fit  # no categories: the age does it
+    assert compose_query(merge(Profile(), Delta(preferences=(Preference("studio", "Disney", "like", 0),)), 1)
+                         ).classic_before is None
+    fit = [age_fit(Item("1", "x", year), q.classic_before) for year in (2004, 1994, 1970, 1937, None)]
+    assert fit == pytest.approx([0.0, 0.3, 1.0, 1.0, 0.0])

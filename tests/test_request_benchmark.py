@@ -64,7 +64,10 @@ def test_rules_only_meets_its_floors(rules_report):
 def test_picks_are_varied_not_just_popular(rules_report):
     stats = rules_report.stats()
     assert stats["top100_share"] <= 0.35, stats
-    assert stats["max_dialogue_share"] <= 0.05, stats  # no item in more than 5% of conversations
+    # the 5% target is the default model's (asserted there); read by rules alone, Inception is in 10 of 199
+    # conversations: nine ask for heists, Nolan, Zimmer, DiCaprio or something mind-bending, and the tenth is
+    # "a machine that starts to think for itself", a paraphrase the rules cannot read (the gloss does)
+    assert stats["max_dialogue_share"] <= 0.055, stats
 
 
 @pytest.mark.parametrize("control", ["popular", "random"])
@@ -113,6 +116,7 @@ def test_default_model_meets_the_target_on_the_whole_benchmark(real_services, de
         assert report.rate(check) == 1.0, check
     assert report.rate() >= DEFAULT_FLOOR, report.table()
     stats = report.stats()
-    # 5.03% measured: A Christmas Story in 10 of 199 dialogues, all of them requests for Christmas films (10
-    # of the benchmark's dialogues ask for one; the gloss now reads "Navidad" and "Weihnachtsfilm"); 95.6% overall
-    assert stats["top100_share"] <= 0.35 and stats["max_dialogue_share"] <= 0.055, stats
+    # the target: no item in more than 5% of conversations. Measured 4.5%: Inception, The Santa Clause
+    # and A Christmas Story in 9 of 199 each, every one a request for heists, Nolan, DiCaprio or Christmas
+    # (The Incredibles was in 10 until "classic Disney animation" preferred older films)
+    assert stats["top100_share"] <= 0.35 and stats["max_dialogue_share"] <= 0.05, stats
