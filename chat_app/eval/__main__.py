@@ -74,6 +74,8 @@ def parser() -> argparse.ArgumentParser:
     lt.add_argument("--max-lists", type=int, default=20000, help="mention-list training queries drawn at most")
     lt.add_argument("--train-dialogues", type=int, default=None, help="train_500.jsonl dialogues used (default all)")
     lt.add_argument("--save", type=Path, default=ltr.DEFAULT_PATH, help="where to write the chosen model")
+    lt.add_argument("--use-popularity", action="store_true",
+                    help="let the model use the popularity features (better ReDial recall, more popular picks)")
     return p
 
 
@@ -233,7 +235,7 @@ def run_train(args: argparse.Namespace) -> dict:
     if overlap:
         raise ValueError(f"{len(overlap)} validation conversations are in the training data; refusing to train")
     valid = learn.cache(args.out / "ltr-valid.pkl", lambda: learn.validation_groups(services, dialogues))
-    ranker, table = learn.choose(train, valid, seen)
+    ranker, table = learn.choose(train, valid, seen, () if args.use_popularity else learn.DROP)
     ranker.meta["validation_file"] = str(args.dialogues)
     path = ranker.save(args.save)
     print("| ranker | trees | R@1 | R@10 | R@50 | R@10 new | R@50 new |\n|---|---|---|---|---|---|---|")
