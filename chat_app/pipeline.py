@@ -172,8 +172,9 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
                          last_picks=state.last_picks, lexicon=services.lexicon, reading=services.reading,
                          domain=services.domain)
     length = services.domain.length
-    delta = shorter_than(clean.text, extraction.delta, state.profile.liked("item"),
-                         lambda i: (item := services.catalog.get(i)) and item.number(length.field), services.domain)
+    delta, unmeasured = shorter_than(clean.text, extraction.delta, state.profile.liked("item"),
+                                     lambda i: (item := services.catalog.get(i)) and item.number(length.field),
+                                     services.domain)
     state.profile = merge(state.profile, delta, state.turn, services.domain)
     state.user_messages.append(clean.text)
     timings = {"extract_s": time.perf_counter() - start}
@@ -194,7 +195,11 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
         return
 
     query, picks = rank(services, state, clean.text)
-    honest = " ".join(filter(None, [shortfall(services, query, picks), unverified_people(state.profile, picks)]))
+    unknown_length = (f"I don't know how long {services.catalog.get(unmeasured).label} is, so I could not keep "
+                      f"to shorter ones; tell me a limit in {services.domain.length.unit} instead."
+                      if unmeasured and services.catalog.get(unmeasured) else "")
+    honest = " ".join(filter(None, [shortfall(services, query, picks), unverified_people(state.profile, picks),
+                                    unknown_length]))
     timings["retrieve_s"] = time.perf_counter() - start - timings["extract_s"]
     if not picks:
         limits = "; ".join(state.profile.constraints.describe(services.domain)) or "what you asked"

@@ -64,19 +64,22 @@ _SHORTER = re.compile(r"\b(shorter|quicker|briefer|not as long|less long)\b", re
 SHORTER_SHARE = 0.85  # "like Titanic but shorter": at most 85% of its length (165 of 194 minutes)
 
 
-def shorter_than(text: str, delta: Delta, earlier_likes: list[Preference], length_of, domain: Domain) -> Delta:
+def shorter_than(text: str, delta: Delta, earlier_likes: list[Preference], length_of,
+                 domain: Domain) -> tuple[Delta, str | None]:
     """"like X but shorter", "more like #2, shorter": a cap on the domain's length relative to the liked item
     this message names (or else the newest one liked before) when its length is known; the message's own
-    number ("under 300 pages") wins. `length_of(item_id)` is the item's length, or None."""
+    number ("under 300 pages") wins. `length_of(item_id)` is the item's length, or None. Also returns the id
+    of the item "shorter" was measured against when its length is unknown (the reply says so), else None."""
     if domain.length is None or "length_max" in delta.constraints or not _SHORTER.search(text):
-        return delta
+        return delta, None
     named = [p.item_id for p in delta.preferences if p.item_id and p.polarity == "like"]
     before = [p.item_id for p in sorted(earlier_likes, key=lambda p: -p.turn) if p.item_id]
-    for item_id in named or before:
+    for item_id in (named or before)[:1]:
         if size := length_of(item_id):
             cap = max(int(size * SHORTER_SHARE), domain.length.range[0])
-            return replace(delta, constraints={**delta.constraints, "length_max": cap})
-    return delta
+            return replace(delta, constraints={**delta.constraints, "length_max": cap}), None
+        return delta, item_id
+    return delta, None
 
 
 _ASKING = frozenset("just really pretty watch watching read reading recommend recommendation recommendations suggest "
@@ -412,8 +415,9 @@ def spot_terms(masked: str, lexicon: Lexicon, taken: set[str], turn: int,
     out = []
     for term, start, end in lexicon.spot(masked):
         words = fold(masked[start:end]).split()
-        if term.text.lower() in taken or all(w in plain or w.rstrip("s") in plain for w in words):
-            continue
+        if term.text.lower() in taken or " ".join(words) in plain \
+                or all(w in plain or w.rstrip("s") in plain for w in words):
+            continue  # "science fiction" is the category Sci-Fi, not a word its films must carry
         kind = "theme" if term.kind in ("theme", "country") else term.kind
         # "no mafia stuff" and "they've seen every Pixar movie" both ask for something else
         polarity = "dislike" if _negated(masked, start) or vocab.seen_every.search(masked[max(0, start - 30):start]) \

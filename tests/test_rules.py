@@ -161,17 +161,18 @@ def test_shorter_caps_the_length_relative_to_the_liked_item():
     lengths = {"1721": 194, "2": None}.get  # Titanic; an item of unknown length
     titanic = Preference("item", "Titanic", "like", 1, "1721")
     liked_now = Delta(preferences=(titanic,))
-    assert shorter_than("like Titanic but shorter", liked_now, [], lengths, movie_domain()).constraints == {
+    assert shorter_than("like Titanic but shorter", liked_now, [], lengths, movie_domain())[0].constraints == {
         "length_max": 164}
     # a number said wins; no "shorter", or nothing of known length liked: no cap
     said = Delta(preferences=(titanic,), constraints={"length_max": 100})
     assert shorter_than("like Titanic but shorter, under 100 minutes", said, [], lengths,
-                        movie_domain()).constraints == {"length_max": 100}
-    assert shorter_than("like Titanic", liked_now, [], lengths, movie_domain()).constraints == {}
+                        movie_domain())[0].constraints == {"length_max": 100}
+    assert shorter_than("like Titanic", liked_now, [], lengths, movie_domain()) == (liked_now, None)
+    # an item of unknown length: no cap, and which item it was (the reply says it does not know its length)
     unknown = Delta(preferences=(Preference("item", "X", "like", 1, "2"),))
-    assert shorter_than("shorter please", unknown, [], lengths, movie_domain()).constraints == {}
+    assert shorter_than("shorter please", unknown, [titanic], lengths, movie_domain()) == (unknown, "2")
     # "something shorter" on a later turn: the newest liked item before it
-    assert shorter_than("something shorter", Delta(), [titanic], lengths, movie_domain()).constraints == {
+    assert shorter_than("something shorter", Delta(), [titanic], lengths, movie_domain())[0].constraints == {
         "length_max": 164}
 
 
@@ -193,3 +194,16 @@ def test_a_name_is_read_as_the_person_not_as_a_title_or_another_person_inside_it
     assert read("I loved King") == [("item", "King")]
     assert ("person", "Beatrix Potter") not in read("I loved Harry Potter")
     assert read("something by Potter") == [("person", "Beatrix Potter")]
+
+
+def test_a_category_said_in_words_is_not_also_a_theme(titles):
+    """"science fiction" is the genre Sci-Fi; as a theme it also required the words, which few family films carry."""
+    from retrieval.catalog import Catalog, Item
+    from retrieval.lexical import Lexicon
+
+    catalog = Catalog.from_items([Item(str(i), f"Film {i}", 2000, genres=("Sci-Fi",), keywords=("science fiction",))
+                                  for i in range(3)] + [Item("9", "Other", 2001, keywords=("zombie",))])
+    lexicon = Lexicon(catalog)
+    assert [t.text for t, *_ in lexicon.spot("a science fiction movie")] == ["science fiction"]  # the catalog knows it
+    d = read_message("a science fiction movie", TitleIndex.from_catalog(catalog), 1, lexicon=lexicon)
+    assert [(p.kind, p.text) for p in d.preferences] == [("genre", "Sci-Fi")]
