@@ -42,8 +42,9 @@ GRID = (  # a few LambdaMART settings; the number of trees is found by early sto
     {"num_leaves": 15, "min_data_in_leaf": 100, "learning_rate": 0.05},
 )
 # which training rankings: the replayed dialogues alone, or with the mention lists (dialogues repeated 4 times
-# so that they still weigh more). On 450 validation dialogues (2026-11-29) the lists alone dragged R@10 below
-# the hand weights (0.136 vs 0.159): a profile of liked titles without words is not what the harness asks.
+# so that they still weigh more). On 450 validation dialogues (2026-11-29), lists outnumbering dialogues 5 to 1
+# dragged R@10 below the hand weights (0.136 vs 0.159): a profile of liked titles without words is not what
+# the harness asks.
 MIXES = ("dialogues", "lists+dialogues")
 # features the model is not shown (their columns are zeroed in training, so no tree splits on them): with
 # popularity the model reached R@10 0.175 on those 450 dialogues, without it 0.171, but put 41.8% of the
