@@ -194,3 +194,13 @@ def test_shipped_model_beats_popularity_and_random_on_held_out_rankings():
     popularity = recall_at_10(lambda m: m[:, FEATURES.index("popularity")])
     random = recall_at_10(lambda m: rng.random(len(m)))
     assert model > popularity + 0.05 and model > random + 0.1, (model, popularity, random)
+
+
+def test_ranker_setting_is_checked():
+    from pydantic import ValidationError
+
+    from chat_app.settings import Settings
+
+    assert Settings(ranker="blend", llm=False).ranker == "blend"
+    with pytest.raises(ValidationError, match="ranker must be weights, ltr or blend"):
+        Settings(ranker="lambdamart", llm=False)
