@@ -65,8 +65,16 @@ def compose_query(profile: Profile, fallback_text: str = "", exclude: set[str] |
     avoid_items = tuple((p.item_id, w) for p, w in zip(disliked, d_weights) if p.item_id)
     avoid_terms = tuple(p.text for p in disliked if p.kind in LITERAL_KINDS)
     literal = [(p, w) for p, w in zip(liked, weights) if p.kind in LITERAL_KINDS]
-    newest = max((p.turn for p, _ in literal), default=None)
+    # the words of the newest request that asks for a topic: a later turn naming only a genre ("classic Disney
+    # animation" ... "a science fiction movie") asks for something else, so Disney is no longer required
+    newest = max((p.turn for p in liked if p.kind in LITERAL_KINDS or p.kind == "genre"), default=None)
     required_terms = tuple(p.text for p, _ in literal if p.turn == newest)
+    # ... and the share of the request an item's words meet counts those newer genres too: a Disney film then
+    # meets a quarter of it, not all of it
+    last_literal = max((p.turn for p, _ in literal), default=None)
+    newer_genres = sum(w for p, w in zip(liked, weights) if p.kind == "genre" and last_literal is not None
+                       and p.turn > last_literal)
+    classic = [w for p, w in zip(liked, weights) if p.kind == "mood" and p.text == CLASSIC_MOOD]
     genre_fit: dict[str, float] = {}
     for pref, w in zip(liked, weights):
         favoured, against = domain.mood_rule(pref.text, words=False) if pref.kind == "mood" else (set(), set())
@@ -92,5 +100,5 @@ def compose_query(profile: Profile, fallback_text: str = "", exclude: set[str] |
                  terms=tuple((p.text, w) for p, w in literal), required_terms=required_terms,
                  lexical_words=lexical_words, genres_named=tuple(p.text for p in liked if p.kind == "genre"),
                  prefer_obscure=any(p.kind == "mood" and p.text == OBSCURE_MOOD for p in liked), domain=domain,
-                 classic_before=latest_year - CLASSIC_AGE if any(p.kind == "mood" and p.text == CLASSIC_MOOD
-                                                                 for p in liked) else None)
+                 classic_before=latest_year - CLASSIC_AGE if classic else None,
+                 classic_weight=max(classic, default=0.0) / max(weights, default=1.0), match_extra=newer_genres)

@@ -45,6 +45,8 @@ class Query:
     required_terms: tuple[str, ...] = ()  # of those, the ones the newest request insists on
     prefer_obscure: bool = False  # "hidden gems": popularity counts against an item
     classic_before: int | None = None  # "classic …": items from before this year fit better, the older the more
+    classic_weight: float = 1.0  # how much "classic" counts: its weight against the newest liked aspect's
+    match_extra: float = 0.0  # weight of genres asked for after the newest terms: part of what `match` shares
     # the liked aspects' words for BM25 when not all of `texts` are words an item would contain (a mood is
     # "a dark movie": "dark" is in The Dark Knight's title, not a reason to pick it); None: all of `texts`
     lexical_words: tuple[str, ...] | None = None
@@ -340,7 +342,7 @@ def features(cands: Candidates, query: Query, catalog: Catalog, index: ItemIndex
         lexical = lexicon.scores(query.lexical_text)[[lexicon.row_of[i] for i in ids]].astype(np.float64)
         lexical = lexical / lexical.max() if lexical.max() > 0 else lexical
     term_weight = {t: w for t, w in query.terms}
-    total = sum(term_weight.values()) or 1.0
+    total = (sum(term_weight.values()) + query.match_extra) or 1.0
     match = np.array([sum(term_weight[t] for t in found) / total for found in term_matches(ids, query, lexicon)])
     return Features(
         ids=ids, vectors=vectors, dense=dense,
@@ -349,7 +351,8 @@ def features(cands: Candidates, query: Query, catalog: Catalog, index: ItemIndex
         quality=np.array([(i.mean_rating - 3.0) / 2.0 if i.mean_rating and i.num_ratings >= 5 else 0.0
                           for i in items]),
         dislike=(vectors @ np.stack(avoid).T).max(axis=1) if avoid and ids else np.zeros(len(ids)),
-        genre_fit=np.array([genre_fit_score(i, query.genre_fit, query.genres_named) + age_fit(i, query.classic_before)
+        genre_fit=np.array([genre_fit_score(i, query.genre_fit, query.genres_named)
+                            + query.classic_weight * age_fit(i, query.classic_before)
                             for i in items]),
         lexical=lexical, match=match if ids else np.zeros(0), seed_genre=seed_genre_overlap(items, query, catalog),
         comention=np.array([cands.signals.comention_scores.get(i, 0.0) for i in ids]),

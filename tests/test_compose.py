@@ -90,3 +90,21 @@ def test_classic_prefers_older_items():
                          ).classic_before is None
     fit = [age_fit(Item("1", "x", year), q.classic_before) for year in (2004, 1994, 1970, 1937, None)]
     assert fit == pytest.approx([0.0, 0.3, 1.0, 1.0, 0.0])
+
+
+def test_a_later_genre_request_outweighs_the_earlier_topic():
+    """"classic Disney animation", then "something like the second one", then "a science fiction movie": the
+    picks stayed Disney classics: Disney was still required, and a Disney film met all of the request's words.
+    (Genres keep counting fully across turns: "I loved Inception, something lighter", then "comedies, ideally"
+    needs the earlier mood's genres as much as the new one.)"""
+    p = merge(Profile(), Delta(preferences=(Preference("genre", "Animation", "like", 0),
+                                            Preference("mood", "classic", "like", 0),
+                                            Preference("studio", "Disney", "like", 0))), 1)
+    p = merge(p, Delta(preferences=(Preference("item", "Lady and the Tramp", "like", 0, item_id="2080"),)), 2)
+    same_topic = compose_query(p)
+    assert same_topic.required_terms == ("Disney",) and same_topic.match_extra == 0.0  # "more like #2" refines
+    p = merge(p, Delta(preferences=(Preference("genre", "Sci-Fi", "like", 0),)), 3)
+    q = compose_query(p)
+    assert q.required_terms == () and q.genre_fit == {"Animation": 1.0, "Sci-Fi": 1.0}
+    assert q.match_extra == pytest.approx(dict(q.texts)["Sci-Fi movie"])  # a Disney film meets a share of it
+    assert 0 < q.classic_weight < 0.5

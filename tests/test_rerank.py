@@ -78,3 +78,4 @@ def test_genres_asked_for_by_name_count_more_than_those_a_mood_favours():
     assert genre_fit_score(war, fit, ("Drama", "War")) == pytest.approx(math.tanh(1.5))
     assert genre_fit_score(crime, fit, ("Drama", "War")) == pytest.approx(math.tanh(1.25) * 0.5)
     assert genre_fit_score(crime, fit) == pytest.approx(math.tanh(1.25))
+
