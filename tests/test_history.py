@@ -17,7 +17,6 @@ from chat_app.history import (ACCEPTED, IMPORTED_SHARE, HistoryError, HistoryLim
                               import_history, in_ledger, limits_from, match_history, read_history, read_upload)
 from chat_app.persist import SessionStore
 from chat_app.profile import Delta, Preference, Profile, merge
-from chat_app.session import SessionState
 from chat_app.ui import build_ui, make_import, make_respond
 from conftest import REPO, free_port
 from retrieval.catalog import Catalog, Item
