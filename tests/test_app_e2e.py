@@ -195,7 +195,7 @@ def test_real_browser_two_turns_and_a_dislike(real_services, real_index_dir, tmp
             before = page.locator(".user-row").count()
             box.fill(text)
             page.locator("#send").click()
-            expect(page.locator(".user-row")).to_have_count(before + 1, timeout=30_000)
+            expect(page.locator(".user-row")).to_have_count(before + 1, timeout=120_000)  # the model may be warming up
             # finished: no event still generating, and five picks to react to
             page.wait_for_timeout(500)
             page.wait_for_function("() => !document.querySelector('.generating')", timeout=240_000)
@@ -250,7 +250,7 @@ def test_real_browser_books_two_turns(books7k, real_index_dir, tmp_path):
             before = page.locator(".user-row").count()
             page.locator("#message textarea").fill(text)
             page.locator("#send").click()
-            expect(page.locator(".user-row")).to_have_count(before + 1, timeout=30_000)
+            expect(page.locator(".user-row")).to_have_count(before + 1, timeout=120_000)  # the model may be warming up
             page.wait_for_timeout(500)
             page.wait_for_function("() => !document.querySelector('.generating')", timeout=240_000)
             expect(page.locator("#picks input[type=radio]")).to_have_count(5, timeout=10_000)
