@@ -28,7 +28,12 @@ def test_generates_text(hf_model):
 def test_json_answers_fit_the_schema_without_constrained_decoding(hf_model):
     from prompts import load_prompt
 
-    messages = load_prompt("extract").render(profile="nothing yet.", recent="", message="I loved Alien")
+    from retrieval.domain import movie_domain
+
+    domain = movie_domain()
+    messages = load_prompt("extract").render(profile="nothing yet.", recent="", message="I loved Alien",
+                                             noun=domain.noun, plural=domain.plural,
+                                             attributes=domain.describe_attributes())
     value = complete_json(hf_model, messages, EXTRACT_SCHEMA, max_tokens=120, temperature=0)
     assert set(EXTRACT_SCHEMA["required"]) <= set(value)
 
