@@ -290,6 +290,6 @@ def citations(evidence: Evidence) -> tuple[str, ...]:
                           + [t for _, t in evidence.co_mentioned])
     out += [f"you liked {title}" for title in liked]
     if evidence.limits:
-        out.append(f"kept to {'; '.join(evidence.limits)} as you asked")
+        out.append(f"within your limits ({'; '.join(evidence.limits)})")  # "kept to from 1990 on" read badly
     out += [f"no {name}" for name in evidence.avoided]
     return tuple(out)
