@@ -500,7 +500,13 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
         if lexicon is None:
             return spotted
         named = [(a, b) for term, a, b in lexicon.spot(masked) if term.kind in ("person", "studio")]
-        return [t for t in spotted if not any(a <= t[2] and t[3] <= b and b - a > t[3] - t[2] for a, b in named)]
+        plural = "|".join(re.escape(n) for n in domain.plural_nouns)
+        # a title that is the name itself ("Jane Austen", a biography; "Hitchcock") is the person when the
+        # message says so: "Jane Austen novels", "Hitchcock films", "something by Jane Austen"
+        said_person = lambda a, b: bool(re.match(rf"\s*(?:'s\s+)?(?:{plural})\b", masked[b:], re.IGNORECASE)
+                                        or re.search(r"\b(?:by|with|starring)\s+$", masked[:a], re.IGNORECASE))
+        return [t for t in spotted if not any(a <= t[2] and t[3] <= b and (b - a > t[3] - t[2] or said_person(a, b))
+                                              for a, b in named)]
 
     masked = take_titles(masked, outside_names(masked, spotted))
     if lexicon is not None:  # mend misspelt words ("hiest", "blade runer"), then look for titles again

@@ -23,7 +23,7 @@ from retrieval.constraints import Constraints
 from retrieval.domain import Domain
 from retrieval.embeddings import Embedder
 from retrieval.lexical import Lexicon
-from retrieval.match import mentions
+from retrieval.match import fold, mentions
 from retrieval.rerank import RerankWeights, feature_score, mmr
 from retrieval.store import ItemIndex
 
@@ -207,6 +207,15 @@ def term_pool(lexicon: Lexicon, term: str, k: int = 5) -> frozenset[str]:
     pool = lexicon.matching(term)
     if len(pool) < k:
         pool = pool.union(*(lexicon.matching(w) for w in lexicon.backoff(term)))
+    entry = lexicon.vocab.get(fold(term))
+    if entry and entry[1] == "person":
+        # an item that names its people, and not this person, is about them, not by or with them ("Jane Austen
+        # novels" found "Tea with Jane Austen"); items that name nobody stay, as their words are all there is
+        name = fold(term)
+        credited = frozenset(i for i in pool if not (people := lexicon.catalog.get(i).people)
+                             or name in {fold(p) for p in people})
+        if len(credited) >= k:
+            return credited
     return pool
 
 

@@ -207,3 +207,23 @@ def test_a_category_said_in_words_is_not_also_a_theme(titles):
     assert [t.text for t, *_ in lexicon.spot("a science fiction movie")] == ["science fiction"]  # the catalog knows it
     d = read_message("a science fiction movie", TitleIndex.from_catalog(catalog), 1, lexicon=lexicon)
     assert [(p.kind, p.text) for p in d.preferences] == [("genre", "Sci-Fi")]
+
+
+def test_a_title_that_is_a_name_yields_to_the_person_when_the_message_says_so():
+    """"Jane Austen novels" found the biography titled "Jane Austen"; and a book about her is no answer."""
+    from retrieval.catalog import Catalog, Item
+    from retrieval.lexical import Lexicon
+    from retrieval.recommend import term_pool
+
+    books = [Item("bio", "Jane Austen", 2005, writers=("Carol Shields",), overview="A life of Jane Austen."),
+             Item("tea", "Tea with Jane Austen", 2004, writers=("Kim Wilson",), overview="Jane Austen at table.")]
+    books += [Item(f"a{i}", title, 1811 + i, writers=("Jane Austen",)) for i, title in enumerate(
+        ("Sense and Sensibility", "Pride and Prejudice", "Mansfield Park", "Emma", "Persuasion"))]
+    catalog = Catalog.from_items(books)
+    titles, lexicon = TitleIndex.from_catalog(catalog), Lexicon(catalog)
+    read = lambda text: [(p.kind, p.text) for p in read_message(text, titles, 1, lexicon=lexicon).preferences]
+    assert read("Jane Austen films") == [("person", "Jane Austen")]
+    assert read("something by Jane Austen") == [("person", "Jane Austen")]
+    assert read("I loved Jane Austen") == [("item", "Jane Austen")]  # the biography, as written
+    assert term_pool(lexicon, "Jane Austen") == {f"a{i}" for i in range(5)}  # by her, not about her
+    assert "tea" in term_pool(lexicon, "Jane Austen", k=6)  # too few credited: every mention answers
