@@ -199,5 +199,6 @@ def test_goodbooks_dialogues_on_the_shipped_catalog(real_embedder):
     services = build_services(Settings(catalog=BOOKS, index_dir=TEST_CACHE / "test-index", llm=False),
                               progress=False, embedder=real_embedder)
     report = _run(services, "books_goodbooks")
-    # measured 2026-11-29: 90.9% (10 of 11; "Stephen King books from before 1985" brought 2 of his in 5)
-    assert report.rate() >= 0.85, f"{report.rate():.1%}"
+    # measured 2026-11-29: 90.9% (10 of 11; "Stephen King books from before 1985" brought 2 of his in 5: the
+    # title "King" was read inside his name), then 100% once a name is read as its person
+    assert report.rate() >= 0.9, f"{report.rate():.1%}"
