@@ -170,64 +170,73 @@ def test_feedback_and_ledger_edits_over_the_api(app):
 CHROMIUM = "/usr/bin/chromium"
 
 
-def test_real_browser_two_turns_and_a_dislike(real_services, real_index_dir, tmp_path):
-    """Headless Chromium: two turns, a click on 'Not for me', and the next turn leaves that movie out."""
+@contextlib.contextmanager
+def browser_page(url: str):
+    """Headless Debian chromium on the app's page, once it has loaded (skips, or fails in CI, without it)."""
     if not os.path.exists(CHROMIUM):
         if os.environ.get("CI"):
             pytest.fail("CI must install Debian's chromium (see .ci/run)")
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import expect, sync_playwright
 
-    # an app of its own: the browser test must not depend on what earlier tests left in a shared one
-    with running_app("--model", "small", "--index-dir", str(real_index_dir), "--cache-dir", str(TEST_CACHE),
-                     "--sessions-db", str(tmp_path / "s.sqlite3"), "--threads", "2") as (url, _), \
-            sync_playwright() as pw:
+    with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
             "--no-first-run", "--disable-sync"])
         page = browser.new_page(viewport={"width": 1400, "height": 1100})
         page.goto(url)
-        box = page.locator("#message textarea")
         expect(page.locator("#understood")).to_contain_text("Nothing yet", timeout=60_000)
         page.wait_for_function("() => !document.querySelector('.generating')", timeout=60_000)  # load done
+        try:
+            yield page
+        finally:
+            browser.close()
 
-        def send(text: str) -> list[str]:
-            before = page.locator(".user-row").count()
-            box.fill(text)
-            page.locator("#send").click()
-            expect(page.locator(".user-row")).to_have_count(before + 1, timeout=120_000)  # the model may be warming up
-            # finished: no event still generating, and five picks to react to
-            page.wait_for_timeout(500)
-            page.wait_for_function("() => !document.querySelector('.generating')", timeout=240_000)
-            expect(page.locator("#picks input[type=radio]")).to_have_count(5, timeout=10_000)
-            return [label.inner_text().split(". ", 1)[1] for label in page.locator("#picks label").all()]
 
-        first_titles = send("I loved Toy Story, something funny for the family")
+def send(page, text: str) -> list[str]:
+    """Type a message, wait until the reply is finished, and return the five picks' labels."""
+    from playwright.sync_api import expect
+
+    before = page.locator(".user-row").count()
+    page.locator("#message textarea").fill(text)
+    page.locator("#send").click()
+    expect(page.locator(".user-row")).to_have_count(before + 1, timeout=120_000)  # the model may be warming up
+    # finished: no event still generating, and five picks to react to
+    page.wait_for_timeout(500)
+    page.wait_for_function("() => !document.querySelector('.generating')", timeout=240_000)
+    expect(page.locator("#picks input[type=radio]")).to_have_count(5, timeout=10_000)
+    return [label.inner_text().split(". ", 1)[1] for label in page.locator("#picks label").all()]
+
+
+def test_real_browser_two_turns_and_a_dislike(real_services, real_index_dir, tmp_path):
+    """Headless Chromium: two turns, a click on 'Not for me', and the next turn leaves that movie out."""
+    from playwright.sync_api import expect
+
+    # an app of its own: the browser test must not depend on what earlier tests left in a shared one
+    with running_app("--model", "small", "--index-dir", str(real_index_dir), "--cache-dir", str(TEST_CACHE),
+                     "--sessions-db", str(tmp_path / "s.sqlite3"), "--threads", "2") as (url, _), \
+            browser_page(url) as page:
+        first_titles = send(page, "I loved Toy Story, something funny for the family")
         page.locator("#picks label").first.click()
         page.locator("#fb-dislike").click()
         expect(page.locator("#status")).to_contain_text("not for you", timeout=30_000)
         disliked = first_titles[0]
         expect(page.locator("#understood")).to_contain_text(disliked.rsplit(" (", 1)[0])
-        second_titles = send("more like that, but older")
+        second_titles = send(page, "more like that, but older")
         assert disliked not in second_titles and not set(first_titles) & set(second_titles)
-        box.fill("<img src=x onerror=\"document.title='pwned'\"> hi")
+        page.locator("#message textarea").fill("<img src=x onerror=\"document.title='pwned'\"> hi")
         page.locator("#send").click()
         page.wait_for_timeout(3000)
         assert page.title() != "pwned"  # typed HTML is shown as text, never run
         shot = tmp_path / "browser.png"
         page.screenshot(path=str(shot), full_page=True)
         assert shot.stat().st_size > 10_000
-        browser.close()
 
 
 def test_real_browser_books_two_turns(books7k, real_index_dir, tmp_path):
     """Issue 14: the books catalog in the browser: an author, then a page limit; the ledger says pages, every
     pick is a book of that author's kind within the limit, and a screenshot is kept in the test reports."""
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail("CI must install Debian's chromium (see .ci/run)")
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from retrieval.catalog import load_catalog
 
@@ -236,29 +245,11 @@ def test_real_browser_books_two_turns(books7k, real_index_dir, tmp_path):
     # the first start builds the books index (5,000 descriptions) when the book tests have not yet
     with running_app("--catalog", str(books7k), "--model", "small", "--index-dir", str(real_index_dir),
                      "--cache-dir", str(TEST_CACHE), "--sessions-db", str(tmp_path / "s.sqlite3"), "--threads", "2",
-                     timeout=900) as (url, _), sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run", "--disable-sync"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1100})
-        page.goto(url)
-        expect(page.locator("#understood")).to_contain_text("Nothing yet", timeout=60_000)
-        page.wait_for_function("() => !document.querySelector('.generating')", timeout=60_000)
+                     timeout=900) as (url, _), browser_page(url) as page:
         assert "book" in page.locator("body").inner_text().lower()
-
-        def send(text: str) -> list[str]:
-            before = page.locator(".user-row").count()
-            page.locator("#message textarea").fill(text)
-            page.locator("#send").click()
-            expect(page.locator(".user-row")).to_have_count(before + 1, timeout=120_000)  # the model may be warming up
-            page.wait_for_timeout(500)
-            page.wait_for_function("() => !document.querySelector('.generating')", timeout=240_000)
-            expect(page.locator("#picks input[type=radio]")).to_have_count(5, timeout=10_000)
-            return [label.inner_text().split(". ", 1)[1] for label in page.locator("#picks label").all()]
-
-        first = send("Agatha Christie mysteries")
+        first = send(page, "Agatha Christie mysteries")
         assert sum("Agatha Christie" in by_label[t].writers for t in first) >= 3, first
-        second = send("shorter ones please, under 250 pages")
+        second = send(page, "shorter ones please, under 250 pages")
         expect(page.locator("#understood")).to_contain_text("at most 250 pages")
         assert all((by_label[t].number("pages") or 10**6) <= 250 for t in second), second
         assert not set(first) & set(second)
@@ -266,7 +257,6 @@ def test_real_browser_books_two_turns(books7k, real_index_dir, tmp_path):
         shot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shot), full_page=True)
         assert shot.stat().st_size > 10_000
-        browser.close()
 
 
 def test_auth_protects_the_ui_and_the_api(real_services, real_index_dir, tmp_path):
