@@ -152,7 +152,11 @@ def match_request(item: Item, kind: str, text: str, domain: Domain | None = None
         code = LANGUAGES.get(text.lower(), text.lower())
         return Match(text, "language", "language", (item.language,)) if item.language == code else None
     if kind in ("theme", "person", "studio", "other"):
-        found = [(f, v) for f, v in matched_fields(item, text) if kind != "person" or f in PEOPLE_FIELDS]
+        # a person is found among the people; anything else not in their names ("zombie" is not Rob Zombie)
+        own = {fold(p) for p in item.people}
+        found = [(f, v) for f, v in matched_fields(item, text)
+                 if (f in PEOPLE_FIELDS if kind == "person"
+                     else (f not in PEOPLE_FIELDS and fold(v) not in own) or fold(v) == fold(text))]
         if not found:
             return None
         field = found[0][0]

@@ -21,6 +21,7 @@ from retrieval.match import FIELDS, _pattern, field_values, fold, singular_forms
 
 # what kind of request word each field's values are, for the vocabulary a message is read against
 # (people first: a name that is also a user tag is a person)
+PEOPLE_FIELDS = ("cast", "directors", "writers", "composers")
 VOCAB_FIELDS = {"cast": "person", "directors": "person", "writers": "person", "composers": "person",
                 "companies": "studio", "countries": "country", "keywords": "theme", "tags": "theme"}
 # words that carry no topic of their own in a request or a company name
@@ -90,6 +91,12 @@ class Lexicon:
         self.ids = [item.id for item in catalog]
         self.row_of = {item_id: i for i, item_id in enumerate(self.ids)}
         self._folded = [" | ".join(fold(v) for name in FIELDS for v in field_values(item, name)) for item in catalog]
+        # the same without the item's people, for themes: "zombie" is not Rob Zombie (a director, and a tag on
+        # his films) nor Sheri Moon Zombie
+        self._people = [frozenset(fold(p) for p in item.people) for item in catalog]
+        self._folded_topics = [" | ".join(fold(v) for name in FIELDS if name not in PEOPLE_FIELDS
+                                          for v in field_values(item, name) if fold(v) not in own)
+                               for item, own in zip(catalog, self._people)]
         corpus = [tokens(lexical_text(item)) or [""] for item in catalog]
         self.bm25 = bm25s.BM25()
         self.bm25.index(corpus, show_progress=False)
@@ -168,7 +175,13 @@ class Lexicon:
         pattern = _pattern(term)
         if pattern is None:
             return frozenset()
-        return frozenset(self.ids[i] for i, text in enumerate(self._folded) if pattern.search(text))
+        entry, name = self.vocab.get(fold(term)), fold(term)
+        if entry and entry[1] == "person":
+            return frozenset(self.ids[i] for i, text in enumerate(self._folded) if pattern.search(text))
+        # a theme is not found inside the item's people's names, unless it is one of them whole (the tag
+        # "Stephen King" on a film he wrote)
+        return frozenset(self.ids[i] for i, text in enumerate(self._folded_topics)
+                         if pattern.search(text) or (name in self._people[i] and pattern.search(self._folded[i])))
 
     def is_topic_word(self, word: str, max_share: float = 0.05) -> bool:
         """Is a single word something a few items are about: part of the keywords or tags of at least 2 items,

@@ -168,3 +168,13 @@ def test_no_avoided_person_is_claimed_for_an_item_whose_cast_is_unknown():
     assert gather_evidence(Ranked(SEVEN, 1.0, 0.5, 0.0), prefs, CATALOG, None).avoided == ()  # no cast listed
     assert gather_evidence(Ranked(BTTF, 1.0, 0.5, 0.0), prefs, CATALOG, None).avoided == ("Bruce Willis",
                                                                                          "Adam Sandler")
+
+
+def test_a_theme_is_never_claimed_from_a_persons_name():
+    """The why line said "Matches your request: zombie (cast “Sheri Moon Zombie”)" for Halloween (2007)."""
+    halloween = Item("h", "Halloween", 2007, cast=("Sheri Moon Zombie",), directors=("Rob Zombie",),
+                     tags=("Rob Zombie",))
+    assert match_request(halloween, "theme", "zombie") is None
+    assert match_request(halloween, "person", "Rob Zombie").field == "directors"
+    king = Item("s", "The Shawshank Redemption", 1994, writers=("Stephen King",), tags=("Stephen King",))
+    assert match_request(king, "theme", "Stephen King") is not None  # the tag is the name asked for
