@@ -41,6 +41,12 @@ class LeakageError(ValueError):
     """The model would be scored on conversations it was fitted on."""
 
 
+def fitted_overlap(fitted_on: np.ndarray, conversation_ids: Iterable[str | int]) -> tuple[list[int], int]:
+    """The conversations among `conversation_ids` that a model was fitted on (sorted), and how many were asked."""
+    asked = {int(c) for c in conversation_ids if str(c).strip().lstrip("-").isdigit()}
+    return sorted(asked & set(fitted_on.tolist())), len(asked)
+
+
 class CoMentionFileError(ValueError):
     """The saved model is not one this code can read; the message says how to rebuild it."""
 
@@ -143,10 +149,9 @@ class CoMention:
 
     def check_unseen(self, conversation_ids: Iterable[str | int]) -> None:
         """Raise LeakageError when any of these conversations was part of the fit."""
-        asked = {int(c) for c in conversation_ids if str(c).strip().lstrip("-").isdigit()}
-        seen = sorted(asked & set(self.fitted_on.tolist()))
+        seen, asked = fitted_overlap(self.fitted_on, conversation_ids)
         if seen:
-            raise LeakageError(f"the co-mention model was fitted on {len(seen)} of the {len(asked)} conversations "
+            raise LeakageError(f"the co-mention model was fitted on {len(seen)} of the {asked} conversations "
                                f"it would be scored on (e.g. {', '.join(map(str, seen[:5]))}); fit it without "
                                f"them (`python -m retrieval.comention` drops valid_data.jsonl's) or turn it off")
 

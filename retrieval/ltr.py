@@ -25,6 +25,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from retrieval.comention import LeakageError, fitted_overlap
 from retrieval.rerank import RerankWeights
 
 log = logging.getLogger(__name__)
@@ -41,10 +42,6 @@ FEATURES = ("dense", "cf", "popularity", "quality", "dislike", "genre_fit", "lex
 
 class RankerFileError(ValueError):
     """The saved ranker cannot be read by this code; the message says how to rebuild it."""
-
-
-class LeakageError(ValueError):
-    """The ranker would be scored on conversations it was trained on."""
 
 
 def _rank01(values: np.ndarray) -> np.ndarray:
@@ -115,10 +112,9 @@ class LearnedRanker:
 
     def check_unseen(self, conversation_ids: Iterable[str | int]) -> None:
         """Raise LeakageError when any of these conversations was part of the training data."""
-        asked = {int(c) for c in conversation_ids if str(c).strip().lstrip("-").isdigit()}
-        seen = sorted(asked & set(self.fitted_on.tolist()))
+        seen, asked = fitted_overlap(self.fitted_on, conversation_ids)
         if seen:
-            raise LeakageError(f"the learned ranker was trained on {len(seen)} of the {len(asked)} conversations "
+            raise LeakageError(f"the learned ranker was trained on {len(seen)} of the {asked} conversations "
                                f"it would be scored on (e.g. {', '.join(map(str, seen[:5]))}); retrain it "
                                f"without them (`python -m chat_app.eval train-ranker` leaves valid_data.jsonl out)")
 
