@@ -163,6 +163,15 @@ def model_error() -> ModelError:
 TEST_CACHE = Path(os.environ.get("CINECHAT_TEST_CACHE", REPO / ".cache"))
 
 
+def save_report(report, name: str) -> None:
+    """A scripted run's report as .cache/reports/<name>.json, its table and failures printed (pytest -s)."""
+    (TEST_CACHE / "reports").mkdir(parents=True, exist_ok=True)
+    (TEST_CACHE / "reports" / f"{name}.json").write_text(json.dumps(report.to_json(), indent=2))
+    print(f"\n{name}\n" + report.table())
+    for failure in report.failures:
+        print("  FAIL", failure)
+
+
 @pytest.fixture(scope="session")
 def books7k() -> Path:
     """The books-7k catalog folder (issue 14), built by the ingest command into the test cache, never the repo:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, SHARED_DATA, TEST_CACHE
+from conftest import REPO, SHARED_DATA, TEST_CACHE, save_report
 from retrieval.catalog import load_catalog, resolve_catalog
 from chat_app.scripted import BUILT_IN
 from retrieval.ingest import main as ingest
@@ -74,14 +74,6 @@ def _book_services(books7k, real_embedder, llm=None):
     return build_services(settings, progress=False, embedder=real_embedder, llm=llm)
 
 
-def _save(report, name: str) -> None:
-    (TEST_CACHE / "reports").mkdir(parents=True, exist_ok=True)
-    (TEST_CACHE / "reports" / f"{name}.json").write_text(json.dumps(report.to_json(), indent=2))
-    print(f"\n{name}\n" + report.table())
-    for failure in report.failures:
-        print("  FAIL", failure)
-
-
 @pytest.fixture(scope="module")
 def book_services(books7k, real_embedder):
     return _book_services(books7k, real_embedder)
@@ -114,7 +106,7 @@ def _run(services, name: str):
     from chat_app.scripted import load_dialogues, run_dialogues
 
     report = run_dialogues(services, load_dialogues(DIALOGUES / f"{name}.yaml"))
-    _save(report, name + ("-rules" if services.llm is None else "-small"))
+    save_report(report, name + ("-rules" if services.llm is None else "-small"))
     for check in ("catalog", "constraints", "no_repeats", "explained", "answered"):
         assert report.rate(check) == 1.0, f"{name}: {check}"
     return report
@@ -142,7 +134,7 @@ def test_a_ranker_that_ignores_the_book_request_fails(book_services, rules_repor
     services = replace(book_services, ranker=control_ranker(control, book_services.catalog))
     for name in FLOORS:
         report = run_dialogues(services, load_dialogues(DIALOGUES / f"{name}.yaml"))
-        _save(report, f"{name}-{control}")
+        save_report(report, f"{name}-{control}")
         assert report.rate("constraints") == 1.0
         assert _relevance(report) <= _relevance(rules_reports[name]) - 0.3, (
             f"{name}, {control}: relevance {_relevance(report):.1%} vs the app's {_relevance(rules_reports[name]):.1%}")

@@ -5,14 +5,13 @@ popular-only or a random-within-limits ranker (retrieval.baselines.control_ranke
 its relevance checks fail. Floors are per expectation type, at the rate measured, not one blanket number.
 """
 
-import json
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from chat_app.scripted import RELEVANCE, load_dialogues, run_dialogues
-from conftest import TEST_CACHE
+from conftest import save_report
 from retrieval.baselines import control_ranker
 
 SUITE = Path(__file__).parent / "dialogues" / "suite.yaml"
@@ -22,14 +21,6 @@ SUITE = Path(__file__).parent / "dialogues" / "suite.yaml"
 # expectations (genres 24.6%, match 0%), random-within-limits 72.4% (genres 15.8%), the app 98.7%
 FLOORS_RULES = {"genres": 0.95, "likes": 0.95, "closer_to": 0.5}
 RELEVANCE_TYPES = ("genres", "match", "nomatch", "no_genres", "closer_to")
-
-
-def _save(report, name: str) -> None:
-    (TEST_CACHE / "reports").mkdir(parents=True, exist_ok=True)
-    (TEST_CACHE / "reports" / f"{name}.json").write_text(json.dumps(report.to_json(), indent=2))
-    print(f"\n{name}\n" + report.table())
-    for failure in report.failures:
-        print("  FAIL", failure)
 
 
 def _relevance_rate(report) -> float:
@@ -57,14 +48,14 @@ def test_suite_rules_only_passes_and_the_controls_fail(real_services):
     rules = replace(real_services, llm=None, writer=None)
     dialogues = load_dialogues(SUITE)
     real = run_dialogues(rules, dialogues)
-    _save(real, "suite-rules")
+    save_report(real, "suite-rules")
     for check in ("catalog", "constraints", "no_repeats", "explained", "answered"):
         assert real.rate(check) == 1.0, check
     for kind in real.total:
         assert real.rate(kind) >= FLOORS_RULES.get(kind, 1.0), f"{kind}: {real.rate(kind):.1%}"
     for control in ("popular", "random"):
         report = run_dialogues(replace(rules, ranker=control_ranker(control, rules.catalog)), dialogues)
-        _save(report, f"suite-{control}")
+        save_report(report, f"suite-{control}")
         assert report.rate("constraints") == 1.0  # the controls keep the limits: only relevance tells them apart
         assert _relevance_rate(report) <= _relevance_rate(real) - 0.3, (
             f"{control}: relevance {_relevance_rate(report):.1%} vs the app's {_relevance_rate(real):.1%}")
@@ -76,7 +67,7 @@ def test_suite_with_small_model(real_services, small_llm):
     # the model reads every turn; explanations are the evidence why lines, the default (model prose for five
     # picks a turn made this run take over 13 minutes; its faithfulness is tested in test_faithfulness_real)
     report = run_dialogues(replace(real_services, llm=small_llm, writer=None), load_dialogues(SUITE))
-    _save(report, "suite-small")
+    save_report(report, "suite-small")
     assert report.rate("constraints") == 1.0, "a shown item broke a hard constraint"
     for check in ("catalog", "no_repeats", "explained", "answered"):
         assert report.rate(check) == 1.0, check

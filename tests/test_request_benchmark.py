@@ -5,14 +5,13 @@ ignores the request (most popular items, or random ones, within the same limits)
 `python -m chat_app.scripted tests/dialogues/requests.yaml --no-llm` prints the same report.
 """
 
-import json
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from chat_app.scripted import load_dialogues, run_dialogues
-from conftest import TEST_CACHE
+from conftest import save_report
 from retrieval.baselines import control_ranker
 
 pytestmark = pytest.mark.slow
@@ -35,12 +34,6 @@ DEFAULT_GAIN = {"requests": 0.25, "heldout": 0.15}
 DEFAULT_FLOOR = 0.945  # the target is 95%; measured 95.6% (a little room for a different llama.cpp build)
 
 
-def _save(report, name: str) -> None:
-    (TEST_CACHE / "reports").mkdir(parents=True, exist_ok=True)
-    (TEST_CACHE / "reports" / f"{name}.json").write_text(json.dumps(report.to_json(), indent=2))
-    print(f"\n{name}\n" + report.table())
-
-
 def _relevance(report) -> float:
     return sum(report.passed[k] for k in RELEVANCE) / sum(report.total[k] for k in RELEVANCE)
 
@@ -48,7 +41,7 @@ def _relevance(report) -> float:
 @pytest.fixture(scope="module")
 def rules_report(real_services):
     report = run_dialogues(replace(real_services, llm=None, writer=None), load_dialogues(REQUESTS))
-    _save(report, "requests-rules")
+    save_report(report, "requests-rules")
     return report
 
 
@@ -74,7 +67,7 @@ def test_picks_are_varied_not_just_popular(rules_report):
 def test_a_ranker_that_ignores_the_request_fails(real_services, rules_report, control):
     services = replace(real_services, llm=None, writer=None, ranker=control_ranker(control, real_services.catalog))
     report = run_dialogues(services, load_dialogues(REQUESTS))
-    _save(report, f"requests-{control}")
+    save_report(report, f"requests-{control}")
     assert report.rate("constraints") == 1.0
     assert _relevance(report) <= _relevance(rules_report) - 0.35, (
         f"{control}: relevance {_relevance(report):.1%} vs the app's {_relevance(rules_report):.1%}")
@@ -91,8 +84,8 @@ def test_small_model_on_what_rules_cannot_read(real_services, small_llm):
     hard = _hard(REQUESTS)
     rules = run_dialogues(replace(real_services, llm=None, writer=None), hard)
     small = run_dialogues(replace(real_services, llm=small_llm, writer=None), hard)
-    _save(rules, "requests-hard-rules")
-    _save(small, "requests-hard-small")
+    save_report(rules, "requests-hard-rules")
+    save_report(small, "requests-hard-small")
     for check in ("catalog", "constraints", "no_repeats", "explained", "answered"):
         assert small.rate(check) == 1.0, check
     assert small.rate() >= rules.rate() + SMALL_GAIN, f"small model {small.rate():.1%}, rules {rules.rate():.1%}"
@@ -103,7 +96,7 @@ def test_default_model_reads_what_rules_cannot(real_services, default_llm, name,
     hard = _hard(path)
     rules = run_dialogues(replace(real_services, llm=None, writer=None), hard)
     default = run_dialogues(replace(real_services, llm=default_llm, writer=None), hard)
-    _save(default, f"{name}-hard-default")
+    save_report(default, f"{name}-hard-default")
     assert default.rate("constraints") == 1.0
     assert default.rate() >= rules.rate() + DEFAULT_GAIN[name], (
         f"default model {default.rate():.1%}, rules {rules.rate():.1%}")
@@ -111,7 +104,7 @@ def test_default_model_reads_what_rules_cannot(real_services, default_llm, name,
 
 def test_default_model_meets_the_target_on_the_whole_benchmark(real_services, default_llm):
     report = run_dialogues(replace(real_services, llm=default_llm, writer=None), load_dialogues(REQUESTS))
-    _save(report, "requests-default")
+    save_report(report, "requests-default")
     for check in ("catalog", "constraints", "no_repeats", "explained", "answered"):
         assert report.rate(check) == 1.0, check
     assert report.rate() >= DEFAULT_FLOOR, report.table()
