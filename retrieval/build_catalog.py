@@ -7,13 +7,15 @@ Run once by a maintainer; the result is committed under retrieval/data so a fres
 
 Writes catalog.jsonl.gz (one item per line), ratings.csv.gz (userId,movieId,rating for collaborative
 signals) and ATTRIBUTION.md with the licences the data comes under. MovieLens gives the items, genres, tags
-and ratings; TMDB overviews, keywords, languages, companies, countries and original titles; DBpedia (through
-ReDial's links) and Netflix people. The readers for DBpedia and Netflix live in `retrieval.sources`.
+and ratings; TMDB overviews, keywords, languages, companies, countries and original titles; The Movies Dataset
+TMDB's keywords for most other movies (and the overviews of its first rows); DBpedia (through ReDial's links)
+and Netflix people. The readers for DBpedia and Netflix live in `retrieval.sources`.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import gzip
 import json
 import zipfile
@@ -99,6 +101,37 @@ def read_tmdb(data_dir: Path, skipped: Counter) -> pd.DataFrame:
     return tmdb.dropna(subset=["id"]).astype({"id": int}).drop_duplicates("id").set_index("id")
 
 
+def read_movies_dataset(data_dir: Path, skipped: Counter) -> dict[int, dict]:
+    """Item fields by TMDB id from The Movies Dataset: TMDB keywords for 31,000 movies (most of the catalog's, where
+    TMDB-5000 has 35%), and the overview, tagline and runtime of the rows of movies_metadata that are staged
+    (its first 2,996). Missing files give nothing."""
+    folder = data_dir / "movies-dataset"
+    out: dict[int, dict] = defaultdict(dict)
+    if (folder / "keywords.csv.gz").exists():
+        keywords = pd.read_csv(folder / "keywords.csv.gz", dtype={"id": str})
+        for raw_id, raw in zip(keywords.id, keywords.keywords):
+            try:
+                tmdb_id, entries = int(raw_id), ast.literal_eval(raw) if isinstance(raw, str) else []
+            except (ValueError, SyntaxError):
+                skipped["movies-dataset: unreadable keywords row"] += 1
+                continue
+            names = [clean_text(e["name"], MAX_WORDS) for e in entries if isinstance(e, dict)
+                     and isinstance(e.get("name"), str) and e["name"].strip()]
+            if names:
+                out[tmdb_id]["keywords"] = tuple(dict.fromkeys(out[tmdb_id].get("keywords", ()) + tuple(names)))
+    if (folder / "movies_metadata_first2996.csv.gz").exists():
+        meta = pd.read_csv(folder / "movies_metadata_first2996.csv.gz", dtype=str)
+        for raw_id, overview, tagline, runtime in zip(meta.id, meta.overview, meta.tagline, meta.runtime):
+            if not str(raw_id).isdigit():
+                skipped["movies-dataset: metadata row without an id"] += 1
+                continue
+            minutes = pd.to_numeric(runtime, errors="coerce")
+            out[int(raw_id)].update({
+                "overview": clean_text(overview, MAX_OVERVIEW), "tagline": clean_text(tagline, MAX_TAGLINE),
+                "runtime": int(minutes) if pd.notna(minutes) and 0 < minutes < 10_000 else None})
+    return dict(out)
+
+
 def load_credits(data_dir: Path, tmdb: pd.DataFrame, skipped: Counter) -> tuple[dict[str, DBpediaFilm], NetflixIndex]:
     """DBpedia films by ReDial id and the Netflix movies; DBpedia countries are kept when TMDB or Netflix
     also name that country, so "Cinema of Italy" or "Dingle Peninsula" never count as one."""
@@ -109,14 +142,16 @@ def load_credits(data_dir: Path, tmdb: pd.DataFrame, skipped: Counter) -> tuple[
 
 
 def movie_fields(title: str, aka: str, year: int | None, tmdb_row: pd.Series | None, films: list[DBpediaFilm | None],
-                 netflix: NetflixIndex, skipped: Counter, original_title: bool = False) -> tuple[list[str], dict]:
-    """Genres and Item fields of one movie from TMDB, DBpedia and Netflix, trusted in that order. DBpedia's
-    language and the countries' language count only where TMDB has none (see language_from_countries);
-    `original_title` says the aka is the title in the original language."""
+                 netflix: NetflixIndex, skipped: Counter, original_title: bool = False,
+                 more_tmdb: dict | None = None) -> tuple[list[str], dict]:
+    """Genres and Item fields of one movie from TMDB-5000, The Movies Dataset's TMDB fields (`more_tmdb`),
+    DBpedia and Netflix, trusted in that order. DBpedia's language and the countries' language count only where
+    TMDB has none (see language_from_countries); `original_title` says the aka is the title in the original
+    language."""
     genres, from_tmdb = tmdb_fields(tmdb_row, skipped) if tmdb_row is not None else ([], {})
     from_dbpedia = dict(dbpedia_fields(films, year, skipped))
     stated = from_dbpedia.pop("language", None)
-    fields = merge_fields(from_tmdb, from_dbpedia, netflix.find((title, aka), year))
+    fields = merge_fields(from_tmdb, more_tmdb or {}, from_dbpedia, netflix.find((title, aka), year))
     fields["alt_titles"] = other_titles(fields.get("alt_titles", ()), title, aka)
     if not fields.get("language"):
         fields["language"] = language_from_countries(fields.get("countries", ()), stated, original_title)
@@ -132,6 +167,7 @@ def build_items(data_dir: Path, skipped: Counter | None = None) -> tuple[list[It
     tags = all_tags(pd.read_csv(ml / "tags.csv"))
     tmdb = read_tmdb(data_dir, skipped)
     films, netflix = load_credits(data_dir, tmdb, skipped)
+    more_tmdb = read_movies_dataset(data_dir, skipped)
     join = pd.read_csv(data_dir / "redial" / "derived_redial_movie_join.csv").dropna(subset=["ml_movieId"])
     redial_of: dict[int, list[str]] = defaultdict(list)
     for redial_id, ml_id in zip(join.redial_movieId, join.ml_movieId):
@@ -150,7 +186,8 @@ def build_items(data_dir: Path, skipped: Counter | None = None) -> tuple[list[It
         tmdb_id = int(tmdb_id) if pd.notna(tmdb_id) else None
         tmdb_row = tmdb.loc[tmdb_id] if tmdb_id in tmdb.index else None
         more_genres, extra = movie_fields(title, aka, year, tmdb_row, [films.get(r) for r in redial_of[movie_id]],
-                                          netflix, skipped, original_title=bool(aka) and "(a.k.a. " not in raw_title)
+                                          netflix, skipped, original_title=bool(aka) and "(a.k.a. " not in raw_title,
+                                          more_tmdb=more_tmdb.get(tmdb_id))
         count, mean = (stats.loc[movie_id] if movie_id in stats.index else (0, None))
         items.append(Item(
             id=str(movie_id), title=title, year=year, aka=aka,
@@ -183,6 +220,10 @@ ATTRIBUTION = """# Where this catalog comes from
 - **TMDB 5000 Movie Dataset**: overviews, taglines, keywords, runtimes, original languages, production
   companies, production countries and original titles (`alt_titles`) for the movies that link to it.
   This product uses the TMDB API but is not endorsed or certified by TMDB.
+- **The Movies Dataset** (Rounak Banik, Kaggle, 2017-11-10; CC0 1.0 as listed there): TMDB keywords for the
+  movies TMDB-5000 does not describe, and the overviews, taglines and runtimes of its first 2,996 metadata rows.
+  The texts are TMDB's (community-written). This product uses the TMDB API but is not endorsed or certified by
+  TMDB.
 - **DBpedia** (https://www.dbpedia.org, data extracted from Wikipedia), in the subgraph around the ReDial
   movies published with KGSF/VRICR: cast, directors, writers, composers, distributors (in `companies`),
   countries and languages, for movies linked through ReDial. Licence: CC BY-SA 3.0
@@ -190,8 +231,16 @@ ATTRIBUTION = """# Where this catalog comes from
 - **Netflix Movies and TV Shows** (Shivam Bansal, Kaggle; CC0 1.0 as listed there): directors, cast and
   countries of movies matched by title and year. Netflix's descriptions are not used.
 - **ReDial** (Li et al., NeurIPS 2018; CC BY 4.0): its movie list links MovieLens movies to DBpedia.
+  `comention.npz` is a model fitted on the movies its training conversations mention (Raymond Li, Samira
+  Kahou, Hannes Schulz, Vincent Michalski, Laurent Charlin, Chris Pal. Towards Deep Conversational
+  Recommendations. NeurIPS 2018; https://redialdata.github.io/website/; licence
+  https://creativecommons.org/licenses/by/4.0/), from the per-conversation mention lists of
+  github.com/Vachonni/ReDial_CF2_MLP_dot re-mapped to ReDial ids; the conversations of the CRSLab validation
+  split are left out. Each movie's 100 strongest co-mentioned movies and their weights, ReDial ids with
+  their MovieLens ids from our own title + year join.
 
 Rebuild with `python -m retrieval.build_catalog --data ../shared/data --out retrieval/data`.
+Rebuild the co-mention model with `python -m retrieval.comention --data ../shared/data --out retrieval/data/comention.npz`.
 """
 
 
