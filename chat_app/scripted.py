@@ -17,6 +17,11 @@ A script is a list of dialogues; each turn has the user's text and optional expe
     liked_pick / disliked_pick / seen_pick: [n]   pick number n of the previous reply is now liked / disliked / seen
     avoid_tags: [tag]            no pick carries the tag
     intent: name                 the turn's understood intent
+    unlinked: [word]             no title, person or studio read off the messages (liked, disliked or seen) has
+                                 this word, or its singular, as a whole word (a common word read as a name)
+    answer: {pick: n, field: directors}   the reply states a value of that catalog field of pick n of the
+                                 previous reply (directors, cast, runtime, genres, year, ...), or says the
+                                 catalog does not say
     audience: name               the profile holds that audience limit (one of the domain's audiences)
     feedback: [[pick number, like|dislike|seen]]   applied after the turn, as the UI buttons would
 
@@ -44,6 +49,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import sys
 import time
@@ -59,7 +65,7 @@ from chat_app.pipeline import Services, run_turn
 from chat_app.session import SessionState
 from retrieval.baselines import CONTROLS, control_ranker
 from retrieval.comention import DEFAULT_PATH as COMENTION_PATH, CoMention
-from retrieval.match import mentions
+from retrieval.match import fold, mentions, singular_forms
 from retrieval.rerank import parse_weights
 
 
@@ -274,6 +280,45 @@ def check_turn(report: Report, services: Services, state: SessionState, view, ex
             report.check(key, ok, where, f"pick {number} of {previous_picks}")
     if "intent" in expect:
         report.check("intent", view.intent == expect["intent"], where, f"{view.intent} != {expect['intent']}")
+    if expect.get("unlinked"):
+        linked = linked_names(services, profile)
+        for word in expect["unlinked"]:
+            bad = [name for name in linked if _has_word(name, word)]
+            report.check("unlinked", not bad, where, f"{word!r} was linked as {bad}")
+    if "answer" in expect:
+        report.check("answer", *_answers(services, view.notice, expect["answer"], list(previous_picks)), where)
+
+
+_UNKNOWN = re.compile(r"\b(doesn'?t|does not|don'?t|do not) (say|list|know)|\bnot (listed|known)\b", re.IGNORECASE)
+
+
+def linked_names(services: Services, profile) -> list[str]:
+    """Every title, person and studio the reading linked: what was typed and the catalog title it means."""
+    catalog = services.catalog
+    names = []
+    for pref in profile.preferences:
+        if pref.kind in ("item", "person", "studio"):
+            names.append(pref.text)
+            if pref.item_id and (item := catalog.get(pref.item_id)):
+                names.append(item.title)
+    return names + [catalog.get(i).title for i in profile.seen if catalog.get(i)]
+
+
+def _has_word(name: str, word: str) -> bool:
+    forms = {fold(word)} | set(singular_forms(fold(word)))
+    return any(re.search(rf"\b{re.escape(f)}\b", fold(name)) for f in forms if f)
+
+
+def _answers(services: Services, notice: str, want: dict, previous_picks: list[str]) -> tuple[bool, str]:
+    n, name = want["pick"], want["field"]
+    if not 0 < n <= len(previous_picks):
+        return False, f"no pick {n} in {previous_picks}"
+    item = services.catalog.get(previous_picks[n - 1])
+    value = getattr(item, name, None)
+    values = [str(v) for v in value] if isinstance(value, (list, tuple)) else ([str(value)] if value else [])
+    if not values:
+        return bool(_UNKNOWN.search(notice)), f"{item.label} has no {name}; the reply does not say so: {notice!r}"
+    return any(v.lower() in notice.lower() for v in values), f"none of {values} in {notice!r}"
 
 
 def run_dialogues(services: Services, dialogues: list[dict], *, progress=None) -> Report:
