@@ -130,15 +130,19 @@ def combine(primary: Delta, extra: Delta) -> Delta:
     intent = extra.intent if primary.intent == "new_request" else primary.intent
     if intent == "chitchat" and (primary.preferences or added or primary.constraints):
         intent = "new_request"
-    return Delta(intent, primary.preferences + added, {**extra.constraints, **primary.constraints},
-                 tuple(dict.fromkeys(primary.lifted + extra.lifted)), tuple(dict.fromkeys(primary.seen + extra.seen)),
-                 primary.about, primary.change_of_mind or extra.change_of_mind)
+    return replace(primary, intent=intent, preferences=primary.preferences + added,
+                   constraints={**extra.constraints, **primary.constraints},
+                   lifted=tuple(dict.fromkeys(primary.lifted + extra.lifted)),
+                   seen=tuple(dict.fromkeys(primary.seen + extra.seen)),
+                   change_of_mind=primary.change_of_mind or extra.change_of_mind)
 
 
 def settle_question(delta: Delta, message: str) -> Delta:
     """A "question" stays one only when the message asks about a movie; asking about a title is not liking it."""
-    if delta.intent != "question" or delta.about:
+    if delta.intent != "question":
         return delta
+    if delta.about:
+        return replace(delta, preferences=tuple(p for p in delta.preferences if p.kind != "item"))
     about = next((p.item_id for p in delta.preferences if p.item_id), None)
     if about is None or not ITEM_QUESTION.search(message):  # "anything like Heat?" is a request
         return replace(delta, intent="new_request")

@@ -11,12 +11,12 @@ is not glossed. What the gloss says is kept only where the message supports it (
 from __future__ import annotations
 
 import re
-from functools import cache
 
 from rapidfuzz import fuzz
 
 from chat_app.llm.base import ChatModel, complete
 from chat_app.profile import Delta
+from chat_app.reading.language import in_english
 from chat_app.rules import language_said, read_message
 from prompts import load_prompt
 from retrieval.domain import Domain, movie_domain
@@ -49,29 +49,6 @@ def written_in(phrase: str, message: str) -> bool:
     if not phrase or len(phrase) > len(message):
         return False
     return phrase in message or (len(phrase) >= 5 and fuzz.partial_ratio(phrase, message) >= 85)
-
-
-# languages a message is told apart from English among: a wide set makes short English requests ("Kubrick",
-# "zombie movies") look like something else; with this set, no English message of the request benchmark
-# reaches FOREIGN_CONFIDENCE and every other-language one does
-_LANGID_LANGUAGES = ["en", "es", "fr", "de", "it", "pt", "nl", "sv", "da", "no", "fi", "pl", "tr", "ru", "ja", "zh",
-                     "ko", "hi"]
-FOREIGN_CONFIDENCE = 0.8
-
-
-@cache
-def _language_identifier():
-    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
-
-    identifier = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
-    identifier.set_languages(_LANGID_LANGUAGES)
-    return identifier
-
-
-def in_english(message: str) -> bool:
-    """False when the message is, with confidence, in another language (py3langid)."""
-    language, confidence = _language_identifier().classify(message[:MAX_PROMPT_MESSAGE])
-    return language == "en" or confidence < FOREIGN_CONFIDENCE
 
 
 def needs_gloss(rules: Delta, message: str) -> bool:

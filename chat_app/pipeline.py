@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator
 
+from chat_app.answers import answer, describe_item
 from chat_app.compose import compose_query
 from chat_app.evidence import Evidence, citations, gather_evidence, why_line
 from chat_app.explain import write_prose
@@ -85,23 +86,6 @@ class TurnView:
     intent: str = ""
     query: Query | None = None  # what the picks were ranked for (the evaluation reranks it other ways)
     read_as: str = ""  # the LLM's plain-English gloss of the message, when it wrote one (chat_app.extract)
-
-
-def describe_item(item, domain: Domain | None = None) -> str:
-    """An answer about one item from its catalog facts only."""
-    domain = domain or movie_domain()
-    size = item.number(domain.length.field) if domain.length else None
-    facts = [", ".join(item.genres), f"{size} {domain.length.unit}" if size else ""]
-    parts = [f"{item.label}: " + " · ".join(f for f in facts if f) + "."]
-    if item.overview:
-        parts.append(item.overview)
-    known = list(dict.fromkeys(list(item.keywords[:5]) + list(item.tags[:5])))
-    if known:
-        parts.append("Known for: " + ", ".join(known) + ".")
-    if item.mean_rating and item.num_ratings >= 5:
-        parts.append(f"{domain.texts.ratings_source} users rate it {item.mean_rating:.1f}/5 "
-                     f"({item.num_ratings} ratings).")
-    return " ".join(parts)
 
 
 def _intro(profile: Profile, truncated: bool, n: int, domain: Domain | None = None) -> str:
@@ -188,6 +172,11 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
                        intent=extraction.delta.intent, read_as=extraction.gloss)
         return
 
+    asked = [item for i in extraction.delta.asked if (item := services.catalog.get(i))]
+    if extraction.delta.intent == "question" and extraction.delta.asks and asked:  # "who directed the first one?"
+        yield TurnView(answer(asked, extraction.delta.asks, services.domain), profile=state.profile, finished=True,
+                       timings=timings, problems=problems, intent="question", read_as=extraction.gloss)
+        return
     about = extraction.delta.about if extraction.delta.intent == "question" and said_nothing_new else None
     if about and (item := services.catalog.get(about)):
         yield TurnView(describe_item(item, services.domain), profile=state.profile, finished=True, timings=timings,

@@ -43,6 +43,8 @@ class Delta:
     lifted: tuple[str, ...] = ()  # constraint fields the user withdrew ("any year is fine")
     seen: tuple[str, ...] = ()  # catalog ids the person has seen: never recommended, no taste signal
     about: str | None = None  # with intent "question": the catalog id asked about
+    asks: str = ""  # with intent "question": what is asked of the items in `asked` (chat_app.reading.questions)
+    asked: tuple[str, ...] = ()
     change_of_mind: bool = False  # "... instead", "changed my mind": new genres and moods replace earlier ones
 
 

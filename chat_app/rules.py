@@ -15,6 +15,10 @@ from functools import lru_cache
 from typing import Iterator
 
 from chat_app.profile import Delta, Preference
+from chat_app.reading.language import in_english
+from chat_app.reading.numbers import blank_idioms, decade_in, length_limit_in
+from chat_app.reading.questions import read_question
+from chat_app.reading.cues import capitalized, seen_cue, surname_evidence, title_evidence
 from retrieval.constraints import LANGUAGE_NAMES
 from retrieval.domain import Domain, Unit, movie_domain
 from retrieval.lexical import Lexicon
@@ -126,6 +130,7 @@ class Vocabulary:
 
     domain: Domain
     common: frozenset[str]  # one-word titles that count only after "loved", "seen", ...
+    past: str  # the domain's past-tense verbs as a regex alternation ("watched"; "read" for books)
     nouns: frozenset[str]  # "movie", "films": a lower-case phrase ending in one is a description
     seen: re.Pattern  # "seen", "watched" ("read" for books)
     seen_all: re.Pattern  # "seen them all"
@@ -154,7 +159,7 @@ def vocabulary(domain: Domain | None = None) -> Vocabulary:
     any_length = re.compile(rf"\b(any ({_words(domain.length.any_words)})|length doesn'?t matter)\b") \
         if domain.length and domain.length.any_words else None
     return Vocabulary(
-        domain, frozenset(_COMMON | {w.lower() for w in domain.not_titles}),
+        domain, frozenset(_COMMON | {w.lower() for w in domain.not_titles}), past,
         frozenset(w.lower() for w in domain.nouns + domain.plural_nouns),
         seen=re.compile(rf"\b(seen|saw|{past}|already (?:know|{past}|seen))\b", re.IGNORECASE),
         seen_all=re.compile(rf"\b(seen|saw|{past})\s+(them all|all of (them|these|those)|these|those|all)\b",
@@ -264,15 +269,12 @@ def spot_titles(text: str, titles: TitleIndex, domain: Domain | None = None) -> 
             if not key or key not in titles._exact:
                 continue
             words = surface.split()
-            if size == 1 and not surface[0].isupper():
+            start, end = tokens[i][1], tokens[i + size - 1][2]
+            # a title made of ordinary words needs evidence that it is meant ("my sister is OBSESSED", "the
+            # folks in power"); "killer movie" typed in lower case is a description, "like the matrix" a title
+            if not title_evidence(text, start, end, vocab.common, vocab.past) or (
+                    size > 1 and words[-1].lower() in vocab.nouns and not capitalized(text, start, end)):
                 continue
-            if size == 1 and (key in vocab.common or len(key) < 4) and not vocab.reference_before.search(
-                    text[: tokens[i][1]]):
-                continue
-            if size > 1 and not any(w[0].isupper() or w[0].isdigit() for w in words) and (
-                    len(key) < 12 and not vocab.taste_before.search(text[: tokens[i][1]])
-                    or words[-1].lower() in vocab.nouns):
-                continue  # "killer movie" typed in lower case is a description ("like the matrix" is a title)
             found.append((titles.link(surface), surface, tokens[i][1], tokens[i + size - 1][2]))
             used |= set(span)
     if _UNSPACED.search(text):  # Chinese, Japanese, Thai… write no spaces: look for whole titles inside the text
@@ -418,6 +420,8 @@ def spot_terms(masked: str, lexicon: Lexicon, taken: set[str], turn: int,
         if term.text.lower() in taken or " ".join(words) in plain \
                 or all(w in plain or w.rstrip("s") in plain for w in words):
             continue  # "science fiction" is the category Sci-Fi, not a word its films must carry
+        if term.kind in ("person", "studio") and len(words) == 1 and not surname_evidence(masked, start, end):
+            continue  # "the folks in power" is not Robert Folk; "Kubrick", "films by Stone", "tom hanks" are people
         kind = "theme" if term.kind in ("theme", "country") else term.kind
         # "no mafia stuff" and "they've seen every Pixar movie" both ask for something else
         polarity = "dislike" if _negated(masked, start) or vocab.seen_every.search(masked[max(0, start - 30):start]) \
@@ -468,6 +472,10 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
     seen: list[str] = []
     masked = text
     last_picks = list(last_picks)
+    referenced = [item_id for item_id, _ in _referenced_picks(text, last_picks)]
+    titled = [] if referenced else [i for i, *_ in spot_titles(text, titles, domain) if i]
+    if question := read_question(text, referenced, titled, last_picks, domain):  # "is the third one scary?"
+        return Delta(intent="question", about=question.items[0], asks=question.asks, asked=question.items)
     if last_picks and vocab.seen_all.search(text):
         seen += last_picks
 
@@ -488,8 +496,10 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
     def take_titles(masked: str, spotted) -> str:
         for item_id, surface, start, end in spotted:
             clause = _clause(masked, start, end)
-            if item_id and vocab.seen.search(clause) and not _DRAWN.search(clause):
-                seen.append(item_id)  # "we already saw Toy Story": exclude it, say nothing about taste
+            if item_id and (seen_cue(masked, start) or vocab.seen.search(clause) and not _DRAWN.search(clause)):
+                # "we already saw Toy Story", "besides Halloween", "other than Titanic": exclude it and the
+                # items of the same title (the remake), say nothing about taste
+                seen.extend(titles.same_title(surface) or [item_id])
             else:
                 polarity = "dislike" if _negated(masked, start) else "like"
                 prefs.append(Preference("item", surface, polarity, turn, item_id=item_id))
@@ -510,10 +520,15 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
 
     masked = take_titles(masked, outside_names(masked, spotted))
     if lexicon is not None:  # mend misspelt words ("hiest", "blade runer"), then look for titles again
-        masked = spell_out(lexicon.correct(masked, keep=NEGATION_WORDS))
+        # (only in English: a German "Jahre" is not a misspelt "Jarre")
+        masked = spell_out(lexicon.correct(masked, keep=NEGATION_WORDS) if in_english(text) else masked)
         masked = take_titles(masked, outside_names(masked, [s for s in spot_titles(masked, titles, domain) if s[0]]))
     lower = masked.lower()
     constraints, lifted = years_and_length(masked, latest_year, domain)
+    if "year_min" not in constraints and "year_max" not in constraints and (decade := decade_in(text)):
+        constraints["year_min"], constraints["year_max"] = decade  # "90년대", "anni '70", "80er Jahre"
+    if "length_max" not in constraints and (cap := length_limit_in(text, domain)):
+        constraints["length_max"] = cap  # "не длиннее полутора часов", "unter 100 Minuten", "2時間以内"
     excluded, liked_genres, required = set(), set(), set()
     for word, genre in sorted(domain.category_words.items(), key=lambda kv: -len(kv[0])):
         for m in re.finditer(r"\b" + re.escape(word) + r"\b", lower):
@@ -544,6 +559,7 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
     if audience := audience_said(masked, domain):
         constraints["audience"] = audience
     if lexicon is not None:  # first, so a name the catalog knows gets the catalog's kind (a studio, a theme)
+        masked = blank_idioms(masked)  # "not a fan of musicals" says nothing about fans
         prefs += spot_terms(masked, lexicon, {p.text.lower() for p in prefs}, turn, domain)
         prefs += spot_disliked_words(masked, lexicon, {w for p in prefs for w in p.text.lower().split()}, turn,
                                      domain)

@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -46,6 +47,18 @@ GENERIC = frozenset("""
 TOPIC_RATIO = 0.3
 _NUMERIC = re.compile(r"\d+(?:'?s)?")  # "1980s", "80's", "13": not names ("A24" is one)
 MAX_PHRASE_WORDS = 4
+
+
+@lru_cache(maxsize=1)
+def _nicknames() -> dict[str, tuple[str, ...]]:
+    """given name -> its short forms, from data/nicknames.yaml ("james" -> ("jimmy", "jim", "jamie"))."""
+    import yaml
+
+    table = yaml.safe_load((Path(__file__).parent / "data" / "nicknames.yaml").read_text(encoding="utf-8"))
+    out: dict[str, list[str]] = {}
+    for short, name in table.items():
+        out.setdefault(str(name).lower(), []).append(str(short).lower())
+    return {name: tuple(shorts) for name, shorts in out.items()}
 
 
 @lru_cache(maxsize=1)
@@ -140,6 +153,8 @@ class Lexicon:
                         if all(w in common for w in phrase.split()) or any(map(_NUMERIC.fullmatch, phrase.split())):
                             continue  # common words only, or a number or era ("80's") the rules read as years
                         entry = seen.setdefault(phrase, (value if phrase == " ".join(words) else phrase, kind, set()))
+                        if kind == "person" and entry[1] != "person":  # a name that is also a user tag is a person
+                            entry = seen[phrase] = (entry[0], kind, entry[2])
                         entry[2].add(item.id)
         vocab = {}
         for phrase, (text, kind, ids) in seen.items():
@@ -150,6 +165,17 @@ class Lexicon:
                 if kind in ("theme", "country") and ratio < TOPIC_RATIO:
                     continue
             vocab[phrase] = (text, kind, len(ids))
+        # a short given name names the credited person ("jimmy stewart": James Stewart), unless someone is
+        # credited under it
+        short_forms = _nicknames()
+        for phrase, (text, kind, ids) in list(seen.items()):
+            words = phrase.split()
+            if kind != "person" or len(words) < 2:
+                continue
+            for short in short_forms.get(words[0], ()):
+                alias = " ".join([short] + words[1:])
+                if alias not in vocab and alias not in seen:
+                    vocab[alias] = (text, kind, len(ids))
         # a well-known surname alone names its person ("Kubrick", "Scorsese") when one person holds most of
         # the films under that name and plain descriptions never use it as a word
         by_surname: dict[str, Counter] = {}

@@ -133,6 +133,15 @@ class TitleIndex:
         """The display title of an indexed item ("" if unknown)."""
         return self._labels.get(item_id, "")
 
+    def same_title(self, text: str) -> list[str]:
+        """Every id whose own title is exactly this one ("Halloween": the 1978 film and its 2007 remake); a year
+        in the text keeps only that one."""
+        title, year = pull_year(text)
+        entries = [e for e in self._exact.get(normalize(title), []) if not e.alternative]
+        if year is not None:
+            return [self._best(entries, year).item_id] if entries else []
+        return list(dict.fromkeys(e.item_id for e in entries))
+
     def link(self, text: str) -> str | None:
         """The catalog id a typed title most likely means, or None when nothing is close enough."""
         title, year = pull_year(text)

@@ -1,0 +1,166 @@
+"""Is a word in a message meant as a name (a title, a person), or just as the word? Evidence for a link.
+
+Precision first: "the folks in power" is not the composer Robert Folk, "my sister is OBSESSED" is not the film
+*Obsessed*, "nothing violent" is not a game titled *Nothing!*. A span the catalog knows as a title or a name is
+linked only with evidence that it is meant (`title_evidence`, `surname_evidence`):
+
+- a cue before it: "seen", "watched", "besides", "other than", "something like", "fan of" (strong: these take a
+  title); "loved", "like" (weak: "love horses" is not a title) — and for people "by", "with", "starring";
+- quotes around it, or its year right after it ("heat 1995");
+- capitals where the message has lower case too (an all-capitals word is shouting, and a single word's capital
+  at the start of a sentence says nothing);
+- a word that is not an ordinary word: *Inception*, *Kubrick*. Ordinary means frequent in English text
+  (`wordfreq`'s Zipf scale, a well-kept word list, at or above `ORDINARY_ZIPF`).
+
+An ordinary word needs a cue; a rare one needs less. What does not get a link stays text, for the theme and
+meaning readers. This module only judges spans; finding them is the caller's (`chat_app.rules`).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+VERY_COMMON_ZIPF = 5.5  # "it" 7.0, "up" 6.4, "her" 6.3; "taken" 5.3, "frozen" 4.3
+ORDINARY_ZIPF = 4.0  # "obsessed" 4.1, "folks" 4.6, "heat" 4.9 are ordinary; "inception" 3.7, "kubrick" 2.9 are not
+# a title follows these: they take a title as their object
+STRONG_TITLE_CUES = (r"seen|saw|watched|watching|rewatched|re-watched|rewatch|rewatching|besides|other than|apart from|"
+                     r"aside from|except|except for|fan of|similar to|such as|something like|anything like|stuff like|"
+                     r"things like|ones like|movies like|films like|books like|games like|shows like|in the vein of|"
+                     r"same vibe as|vibes? of|reminds me of|along the lines of|the likes of|sequel to|favou?rite is|"
+                     r"than|as good as|more like|like the|tell me about|tell me more about|what is|what's|whats")
+WEAK_TITLE_CUES = r"loved|liked|enjoyed|adore|adored|love|like|hated|hate|dig|into"
+# a person follows these, or is followed by "movies", "films", "'s"; the weak ones count with capitals
+PERSON_CUES = r"by|starring|stars|featuring|directed by|director|actor|actress|fan of"
+WEAK_PERSON_CUES = r"with|from|loved|love|like|liked|no|not|without|except"
+_SEEN_CUES = re.compile(r"\b(?:besides|other than|apart from|aside from|except|except for)\s+(?:the\s+)?$",
+                        re.IGNORECASE)
+_QUOTES = "\"'“”‘’«»「」『』"
+_SENTENCE_START = re.compile(r"(?:^|[.!?;:\n(]|^\W+)\s*$")
+
+
+@lru_cache(maxsize=65536)
+def ordinary(word: str) -> bool:
+    """Is this a frequent English word (or a word of one or two letters)?"""
+    from wordfreq import zipf_frequency
+
+    word = word.lower().strip("'’")
+    return len(word) <= 2 or zipf_frequency(word, "en") >= ORDINARY_ZIPF
+
+
+@lru_cache(maxsize=65536)
+def very_common(word: str) -> bool:
+    """A function word or nearly ("it", "up", "her", "us"): never a title in lower case."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word.lower(), "en") >= VERY_COMMON_ZIPF
+
+
+def all_ordinary(words: list[str], extra: frozenset[str] = frozenset()) -> bool:
+    return all(ordinary(w) or w.lower() in extra for w in words)
+
+
+def shouting(text: str) -> bool:
+    """Is the message written with no lower-case letters (capitals then say nothing)?"""
+    letters = [c for c in text if c.isalpha() and c.lower() != c.upper()]
+    return bool(letters) and not any(c.islower() for c in letters)
+
+
+def _title_cased(word: str) -> bool:
+    letters = [c for c in word if c.isalpha()]
+    if not letters or not letters[0].isupper():
+        return False
+    return len(letters) <= 3 or any(c.islower() for c in letters[1:]) or not word.isalpha()
+
+
+def capitalized(text: str, start: int, end: int) -> bool:
+    """Capitals that mark a name: the span's first word title-cased (not shouted), in a message that has lower
+    case; a single word at the start of a sentence does not count, several title-cased words do."""
+    if shouting(text):
+        return False
+    words = text[start:end].split()
+    cased = [w for w in words if _title_cased(w)]
+    if not cased or not _title_cased(words[0]) and not words[0][:1].isdigit():
+        return False
+    if len(words) == 1:
+        return not _SENTENCE_START.search(text[:start])
+    return len(cased) >= max(2, (len(words) + 1) // 2)
+
+
+def quoted(text: str, start: int, end: int) -> bool:
+    before, after = text[:start].rstrip()[-1:], text[end:].lstrip()[:1]
+    return bool(before) and before in _QUOTES and bool(after) and after in _QUOTES
+
+
+def cue_before(text: str, start: int, cues: str) -> bool:
+    # at most a few spaces between: a longer run is a span an earlier reader blanked out ("watched Taken last
+    # night" does not make "last night" watched)
+    return bool(re.search(rf"\b(?:{cues})\s{{1,3}}(?:(?:the|a|an)\s{{1,3}})?$", text[max(0, start - 40):start],
+                          re.IGNORECASE))
+
+
+def listed_after_cue(text: str, start: int, cues: str) -> bool:
+    """"seen Signs and Split": a capitalised span after "and", "or" or a comma that follows a cued title in the
+    same clause."""
+    before = re.split(r"[.;!?]|\bbut\b", text[max(0, start - 80):start])[-1]
+    return bool(re.search(r"(?:,|\band\b|\bor\b|&)\s*$", before)) and bool(
+        re.search(rf"\b(?:{cues})\s+\S", before, re.IGNORECASE))
+
+
+def year_after(text: str, end: int) -> bool:
+    return bool(re.match(r"\s*\(?(?:19|20)\d\d\b", text[end:]))
+
+
+def seen_cue(text: str, start: int) -> bool:
+    """"besides Halloween", "other than Titanic": the title is left out, never liked (what "seen" means is read
+    from its clause: "I saw The Matrix and liked it" likes it)."""
+    return bool(_SEEN_CUES.search(text[max(0, start - 40):start]))
+
+
+def title_evidence(text: str, start: int, end: int, extra_ordinary: frozenset[str] = frozenset(),
+                   past_verbs: str = "") -> str | None:
+    """Why the span text[start:end] is a title, or None when the words are more likely meant as words."""
+    words = re.findall(r"[^\W_]+", text[start:end])
+    while len(words) > 1 and words[0].lower() in ("a", "an", "the"):
+        words = words[1:]  # "a scoop" is one word: the article adds no evidence
+    if not words:
+        return None
+    if len(words) == 1 and very_common(words[0]) and not (
+            quoted(text, start, end) or capitalized(text, start, end)
+            and cue_before(text, start, STRONG_TITLE_CUES + "|" + WEAK_TITLE_CUES)):
+        return None  # "anything like it?": a pronoun or a particle is a title only as "It", "Up" after a cue
+    strong = STRONG_TITLE_CUES + (f"|{past_verbs}" if past_verbs else "")
+    if quoted(text, start, end):
+        return "quoted"
+    if cue_before(text, start, strong):
+        return "cue"
+    if year_after(text, end):
+        return "year"
+    common = all_ordinary(words, extra_ordinary)
+    caps = capitalized(text, start, end)
+    if cue_before(text, start, WEAK_TITLE_CUES) and (caps or not common):
+        return "cue"
+    if caps and (not common or len(words) >= 2):
+        return "capitals"
+    if caps and listed_after_cue(text, start, strong):
+        return "cue"
+    if not common and (caps or len(words) >= 2) and not shouting(text[start:end]):
+        return "rare words"
+    if not common and len(words) == 1 and text[start:end][:1].isupper() and not shouting(text):
+        return "rare word"  # "Inception and Interstellar, something lighter" at a sentence start
+    return None
+
+
+def surname_evidence(text: str, start: int, end: int) -> str | None:
+    """Why a single word is a person's surname or a studio's name ("Kubrick", "films by Stone", "Pixar"), or None
+    ("the folks in power", "a universal crowd pleaser", "emotional gravity")."""
+    word = text[start:end]
+    if not ordinary(word):
+        return "rare word"
+    if cue_before(text, start, PERSON_CUES) or re.match(r"['’]s\s+(?:\w+\s+)?(?:movies|films|flicks|books|novels|"
+                                                         r"games|work)\b", text[end:], re.IGNORECASE):
+        return "cue"
+    if capitalized(text, start, end) and (cue_before(text, start, WEAK_PERSON_CUES)
+                                          or re.match(r"\s+(?:movies|films|books|novels)\b", text[end:])):
+        return "capitals"
+    return None

@@ -1,0 +1,33 @@
+"""Which language a message is in, told apart among the languages people write to the app in (py3langid).
+
+Only "is it English, with confidence?" is asked: the spelling mender and the gloss depend on it (a German
+"Jahre" is not a misspelt "Jarre", and a message in another language is glossed).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+MAX_CHARS = 1500  # the identifier reads this much of a message
+
+# languages a message is told apart from English among: a wide set makes short English requests ("Kubrick",
+# "zombie movies") look like something else; with this set, no English message of the request benchmark
+# reaches FOREIGN_CONFIDENCE and every other-language one does
+_LANGID_LANGUAGES = ["en", "es", "fr", "de", "it", "pt", "nl", "sv", "da", "no", "fi", "pl", "tr", "ru", "ja", "zh",
+                     "ko", "hi"]
+FOREIGN_CONFIDENCE = 0.8
+
+
+@cache
+def _language_identifier():
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+    identifier.set_languages(_LANGID_LANGUAGES)
+    return identifier
+
+
+def in_english(message: str) -> bool:
+    """False when the message is, with confidence, in another language (py3langid)."""
+    language, confidence = _language_identifier().classify(message[:MAX_CHARS])
+    return language == "en" or confidence < FOREIGN_CONFIDENCE

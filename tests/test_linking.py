@@ -1,0 +1,102 @@
+"""Precision first when a word becomes a title or a person (chat_app/reading/cues.py), on the whole catalog.
+
+The class: an ordinary word that is also a catalog title or a credited name, meant as the word ("the folks in
+power", "my sister is OBSESSED", "a universal crowd pleaser"). The dev trap file holds 88 of them and 17
+controls that do name the title or person; the sealed one is run at the end of a session only.
+"""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from chat_app.reading.cues import capitalized, ordinary, surname_evidence, title_evidence
+from chat_app.rules import read_message
+from chat_app.scripted import _has_word
+from retrieval.lexical import Lexicon
+from retrieval.titles import TitleIndex
+
+TRAPS = yaml.safe_load((Path(__file__).parent / "dialogues" / "traps.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def parts(full_catalog):
+    return full_catalog, Lexicon(full_catalog), TitleIndex.from_catalog(full_catalog)
+
+
+@pytest.fixture(scope="module")
+def reader(parts):
+    catalog, lexicon, titles = parts
+    return lambda message, last_picks=(): read_message(message, titles, 1, last_picks=last_picks, lexicon=lexicon,
+                                                       domain=catalog.domain)
+
+
+def linked(delta, catalog) -> list[str]:
+    names = []
+    for p in delta.preferences:
+        if p.kind in ("item", "person", "studio"):
+            names += [p.text] + ([catalog.get(p.item_id).title] if p.item_id else [])
+    return names + [catalog.get(i).title for i in delta.seen]
+
+
+def test_no_trap_word_is_linked_and_the_controls_are(parts, reader):
+    catalog = parts[0]
+    wrong, missed, controls = [], [], 0
+    for dialogue in TRAPS:
+        turn = dialogue["turns"][0]
+        names = linked(reader(turn["user"]), catalog)
+        if "trap" in dialogue["tags"]:
+            wrong += [(turn["user"], names) for w in turn["expect"].get("unlinked", [])
+                      if any(_has_word(n, w) for n in names)]
+        else:
+            controls += 1
+            wanted = turn["expect"].get("likes", []) + turn["expect"].get("seen", []) \
+                + turn["expect"].get("seeded_by", []) + turn["expect"].get("match", {}).get("terms", [])
+            if not any(w.lower() in n.lower() for w in wanted for n in names):
+                missed.append((turn["user"], names))
+    assert len(TRAPS) - controls >= 60 and not wrong
+    assert len(missed) <= controls // 10, missed  # precision first, but a cued name is still read
+
+
+@pytest.mark.parametrize("message, word", [
+    ("people at a big city paper chasing a scoop that the folks in power want buried", "folk"),
+    ("my little sister is OBSESSED with horses", "obsessed"),
+    ("DATE NIGHT!! something romantic", "date night"),
+    ("something with real emotional gravity", "gravity"),
+    ("is there a universal crowd pleaser?", "universal"),
+    ("anything like it?", "it"),
+])
+def test_an_ordinary_word_without_a_cue_stays_a_word(parts, reader, message, word):
+    assert not any(_has_word(n, word) for n in linked(reader(message), parts[0]))
+
+
+@pytest.mark.parametrize("message, name", [
+    ("I loved Up, the one with the balloons", "Up"),
+    ('"Her" is one of my favourite films', "Her"),
+    ("already seen Signs and Split", "Split"),
+    ("Kubrick please", "Stanley Kubrick"),
+    ("jimmy stewart movies, the old black and white ones", "James Stewart"),  # a short given name, from data
+    ("something with will smith", "Will Smith"),  # a full name is evidence of its own
+])
+def test_a_cued_or_distinctive_name_is_linked(parts, reader, message, name):
+    assert name in linked(reader(message), parts[0])
+
+
+@pytest.mark.parametrize("message", ["whats good from john carpenter besides halloween?",
+                                     "anything other than Halloween", "a slasher, apart from Halloween"])
+def test_besides_a_title_leaves_it_and_its_remakes_out_and_likes_nothing(parts, reader, message):
+    catalog, _, titles = parts
+    delta = reader(message)
+    halloweens = {i.id for i in catalog if i.title == "Halloween"}
+    assert len(halloweens) >= 2 and halloweens <= set(delta.seen)
+    assert not any(p.kind == "item" and p.polarity == "like" for p in delta.preferences)
+
+
+def test_evidence_rules_on_their_own():
+    assert ordinary("folks") and ordinary("obsessed") and not ordinary("kubrick")
+    text = "my sister is OBSESSED with horses"
+    assert not capitalized(text, 13, 21) and title_evidence(text, 13, 21) is None
+    assert title_evidence("we've seen Juno", 11, 15) == "cue"
+    assert title_evidence("Inception and Interstellar", 0, 9) == "rare word"
+    assert surname_evidence("the folks in power", 4, 9) is None
+    assert surname_evidence("films by Stone", 9, 14) == "cue"

@@ -1,0 +1,39 @@
+"""Decades and length limits in other languages, read from data (chat_app/reading/languages.yaml), never by the LLM."""
+
+from pathlib import Path
+
+import pytest
+
+from chat_app.reading.numbers import decade_in, length_limit_in
+from retrieval.domain import load_domain, movie_domain
+
+
+@pytest.mark.parametrize("message, decade", [
+    ("비 오는 날 보기 좋은 90년대 로맨스", 1990), ("un film degli anni '70", 1970), ("film anni settanta", 1970),
+    ("ein Film aus den 80er Jahren", 1980), ("achtziger Jahre Komödie", 1980), ("películas de los 80", 1980),
+    ("des films des années 90", 1990), ("フランス映画、1960年代", 1960), ("九十年代的香港电影", 1990),
+    ("фильмы 80-х", 1980), ("lata 80.", 1980), ("80'ler filmi", 1980), ("filmes dos anos 60", 1960),
+    ("films uit de jaren 70", 1970),
+])
+def test_a_decade_in_another_language(message, decade):
+    assert decade_in(message) == (decade, decade + 9)
+
+
+@pytest.mark.parametrize("message", ["a film from 1985", "ein Film mit 80 Minuten", "top 10 films",
+                                     "anni di piombo", "2時間"])
+def test_no_decade_where_none_is_said(message):
+    assert decade_in(message) is None
+
+
+@pytest.mark.parametrize("message, minutes", [
+    ("фильм не длиннее полутора часов", 90), ("unter zwei Stunden bitte", 120), ("unter 100 Minuten", 100),
+    ("moins de 2 heures", 120), ("menos de dos horas", 120), ("meno di 90 minuti", 90), ("2時間以内の映画", 120),
+    ("90分钟以内", 90), ("2시간 이내 영화", 120), ("korter dan anderhalf uur", 90),
+])
+def test_a_length_limit_in_another_language(message, minutes):
+    assert length_limit_in(message, movie_domain()) == minutes
+
+
+def test_a_length_is_read_only_where_the_domain_measures_time():
+    books = load_domain(Path(__file__).parents[1] / "catalogs" / "books" / "domain.yaml")
+    assert length_limit_in("unter zwei Stunden", books) is None
