@@ -26,6 +26,7 @@ from retrieval.match import fold, matched_fields, mentions
 from retrieval.recommend import Ranked
 
 PEOPLE_FIELDS = ("directors", "cast", "writers", "composers")
+NAME_FIELDS = PEOPLE_FIELDS + ("companies",)
 # what a catalog field says about an item when a request word is found in it, and how a person reads it
 FIELD_KIND = {"keywords": "theme", "tags": "theme", "overview": "theme", "tagline": "theme", "title": "theme",
               "alt_titles": "theme", "cast": "person", "directors": "person", "writers": "person",
@@ -152,11 +153,12 @@ def match_request(item: Item, kind: str, text: str, domain: Domain | None = None
         code = LANGUAGES.get(text.lower(), text.lower())
         return Match(text, "language", "language", (item.language,)) if item.language == code else None
     if kind in ("theme", "person", "studio", "other"):
-        # a person is found among the people; anything else not in their names ("zombie" is not Rob Zombie)
-        own = {fold(p) for p in item.people}
+        # a person is found among the people, a studio among the companies; a theme is not found inside a name
+        # ("zombie" is not Rob Zombie, "horse" not Dark Horse Entertainment) unless it is the whole name
+        own = {fold(p) for p in item.people + item.companies}
         found = [(f, v) for f, v in matched_fields(item, text)
-                 if (f in PEOPLE_FIELDS if kind == "person"
-                     else (f not in PEOPLE_FIELDS and fold(v) not in own) or fold(v) == fold(text))]
+                 if (f in PEOPLE_FIELDS if kind == "person" else f not in PEOPLE_FIELDS if kind == "studio"
+                     else (f not in NAME_FIELDS and fold(v) not in own) or fold(v) == fold(text))]
         if not found:
             return None
         field = found[0][0]

@@ -98,9 +98,11 @@ def _intro(profile: Profile, truncated: bool, n: int, domain: Domain | None = No
     return " ".join(parts)
 
 
-def rank(services: Services, state: SessionState, fallback_text: str = "") -> tuple[Query, list[Ranked]]:
-    """The profile as one query, and the items it ranks highest (never ones already shown)."""
-    query = compose_query(state.profile, fallback_text=fallback_text, exclude=set(state.shown),
+def rank(services: Services, state: SessionState, fallback_text: str = "",
+         unmeant: tuple[str, ...] = ()) -> tuple[Query, list[Ranked]]:
+    """The profile as one query, and the items it ranks highest (never ones already shown, nor those whose title
+    the message only used as words)."""
+    query = compose_query(state.profile, fallback_text=fallback_text, exclude=set(state.shown) | set(unmeant),
                           domain=services.domain, latest_year=services.latest_year)
     listwise = services.llm_rerank and services.llm is not None
     k = max(services.k, len(LABELS)) if listwise else services.k
@@ -183,7 +185,7 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
                        problems=problems, intent="question", read_as=extraction.gloss)
         return
 
-    query, picks = rank(services, state, clean.text)
+    query, picks = rank(services, state, clean.text, extraction.delta.unmeant)
     unknown_length = (f"I don't know how long {services.catalog.get(unmeasured).label} is, so I could not keep "
                       f"to shorter ones; tell me a limit in {services.domain.length.unit} instead."
                       if unmeasured and services.catalog.get(unmeasured) else "")

@@ -46,6 +46,7 @@ class Delta:
     asks: str = ""  # with intent "question": what is asked of the items in `asked` (chat_app.reading.questions)
     asked: tuple[str, ...] = ()
     change_of_mind: bool = False  # "... instead", "changed my mind": new genres and moods replace earlier ones
+    unmeant: tuple[str, ...] = ()  # items whose title the message wrote as words ("home alone tonight"): not shown
 
 
 @dataclass(frozen=True)

@@ -254,8 +254,10 @@ def years_and_length(text: str, latest_year: int = 2018, domain: Domain | None =
 _UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 
 
-def spot_titles(text: str, titles: TitleIndex, domain: Domain | None = None) -> list[tuple[str, str, int, int]]:
-    """Catalog titles written in the text: (item id, surface text, start, end), longest match first."""
+def spot_titles(text: str, titles: TitleIndex, domain: Domain | None = None,
+                unmeant: list | None = None) -> list[tuple[str, str, int, int]]:
+    """Catalog titles written in the text: (item id, surface text, start, end), longest match first. Titles
+    written without evidence that they are meant are appended to `unmeant`, when given, in the same shape."""
     vocab = vocabulary(domain)
     tokens = [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[\w'’:&-]+", text)]
     found, used = [], set()
@@ -274,6 +276,8 @@ def spot_titles(text: str, titles: TitleIndex, domain: Domain | None = None) -> 
             # folks in power"); "killer movie" typed in lower case is a description, "like the matrix" a title
             if not title_evidence(text, start, end, vocab.common, vocab.past) or (
                     size > 1 and words[-1].lower() in vocab.nouns and not capitalized(text, start, end)):
+                if unmeant is not None and size > 1:
+                    unmeant.append((titles.link(surface), surface, start, end))
                 continue
             found.append((titles.link(surface), surface, tokens[i][1], tokens[i + size - 1][2]))
             used |= set(span)
@@ -488,7 +492,9 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
     for item_id, action, start, end in picked_references(text, last_picks, domain):
         react(item_id, action)
         masked = masked[:start] + " " * (end - start) + masked[end:]
-    spotted = spot_titles(masked, titles, domain)
+    unmeant: list = []  # "home alone tonight": a title's words, not the title, and so not its theme either
+    spotted = spot_titles(masked, titles, domain, unmeant)
+    unmeant = [u for u in unmeant if not any(a < u[3] and u[2] < b for *_, a, b in spotted)]
     if masked == text and not any(item_id for item_id, *_ in spotted):
         if reaction := single_pick_reaction(text, last_picks, domain):
             react(*reaction)
@@ -500,6 +506,9 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
                 # "we already saw Toy Story", "besides Halloween", "other than Titanic": exclude it and the
                 # items of the same title (the remake), say nothing about taste
                 seen.extend(titles.same_title(surface) or [item_id])
+            elif item_id and vocab.seen.search(clause) and not _negated(masked, start):
+                seen.append(item_id)  # "we watched Taken, more like that": seen, and liked
+                prefs.append(Preference("item", surface, "like", turn, item_id=item_id))
             else:
                 polarity = "dislike" if _negated(masked, start) else "like"
                 prefs.append(Preference("item", surface, polarity, turn, item_id=item_id))
@@ -560,6 +569,9 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
         constraints["audience"] = audience
     if lexicon is not None:  # first, so a name the catalog knows gets the catalog's kind (a studio, a theme)
         masked = blank_idioms(masked)  # "not a fan of musicals" says nothing about fans
+        for _, surface, *_ in unmeant:  # nor is "home alone tonight" about the theme "home alone" (by its
+            # words: mending misspellings may have moved it)
+            masked = re.sub(re.escape(surface), lambda m: " " * len(m.group(0)), masked, flags=re.IGNORECASE)
         prefs += spot_terms(masked, lexicon, {p.text.lower() for p in prefs}, turn, domain)
         prefs += spot_disliked_words(masked, lexicon, {w for p in prefs for w in p.text.lower().split()}, turn,
                                      domain)
@@ -579,5 +591,7 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
     if not seen and not constraints and all(p.kind == "item" for p in prefs):
         if about := asked_about(text, titles, last_picks, domain):  # "what is #2 about?": no taste signal in it
             return Delta(intent="question", about=about)
+    unmeant_ids = tuple(i for _, surface, *_ in unmeant for i in titles.same_title(surface))
     return Delta(intent=intent, preferences=tuple(prefs), constraints=constraints, lifted=tuple(lifted),
-                 seen=tuple(dict.fromkeys(seen)), change_of_mind=bool(_CHANGE_OF_MIND.search(text)))
+                 seen=tuple(dict.fromkeys(seen)), change_of_mind=bool(_CHANGE_OF_MIND.search(text)),
+                 unmeant=unmeant_ids)

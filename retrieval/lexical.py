@@ -23,6 +23,7 @@ from retrieval.match import FIELDS, _pattern, field_values, fold, singular_forms
 # what kind of request word each field's values are, for the vocabulary a message is read against
 # (people first: a name that is also a user tag is a person)
 PEOPLE_FIELDS = ("cast", "directors", "writers", "composers")
+NAME_FIELDS = PEOPLE_FIELDS + ("companies",)  # names, not words: a theme is not found inside them
 VOCAB_FIELDS = {"cast": "person", "directors": "person", "writers": "person", "composers": "person",
                 "companies": "studio", "countries": "country", "keywords": "theme", "tags": "theme"}
 # words that carry no topic of their own in a request or a company name
@@ -104,10 +105,10 @@ class Lexicon:
         self.ids = [item.id for item in catalog]
         self.row_of = {item_id: i for i, item_id in enumerate(self.ids)}
         self._folded = [" | ".join(fold(v) for name in FIELDS for v in field_values(item, name)) for item in catalog]
-        # the same without the item's people, for themes: "zombie" is not Rob Zombie (a director, and a tag on
-        # his films) nor Sheri Moon Zombie
-        self._people = [frozenset(fold(p) for p in item.people) for item in catalog]
-        self._folded_topics = [" | ".join(fold(v) for name in FIELDS if name not in PEOPLE_FIELDS
+        # the same without the item's names, for themes: "zombie" is not Rob Zombie (a director, and a tag on
+        # his films) nor Sheri Moon Zombie, "horse" not Dark Horse Entertainment
+        self._people = [frozenset(fold(p) for p in item.people + item.companies) for item in catalog]
+        self._folded_topics = [" | ".join(fold(v) for name in FIELDS if name not in NAME_FIELDS
                                           for v in field_values(item, name) if fold(v) not in own)
                                for item, own in zip(catalog, self._people)]
         corpus = [tokens(lexical_text(item)) or [""] for item in catalog]
@@ -202,7 +203,7 @@ class Lexicon:
         if pattern is None:
             return frozenset()
         entry, name = self.vocab.get(fold(term)), fold(term)
-        if entry and entry[1] == "person":
+        if entry and entry[1] in ("person", "studio"):
             return frozenset(self.ids[i] for i, text in enumerate(self._folded) if pattern.search(text))
         # a theme is not found inside the item's people's names, unless it is one of them whole (the tag
         # "Stephen King" on a film he wrote)
