@@ -12,6 +12,7 @@ mood asks of categories, and the noun an aspect is said with ("a dark movie"), c
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 from chat_app.profile import Preference, Profile
 from chat_app.rules import search_text
@@ -49,7 +50,10 @@ def aspect_text(pref: Preference, noun: str = "movie") -> str:
 
 
 def compose_query(profile: Profile, fallback_text: str = "", exclude: set[str] | frozenset[str] = frozenset(),
-                  domain: Domain | None = None, latest_year: int = 2018) -> Query:
+                  domain: Domain | None = None, latest_year: int = 2018,
+                  synonyms: Callable[[str], list[str]] | None = None) -> Query:
+    """`synonyms(term)`, when given, names the catalog terms a disliked theme excludes with it ("no mob
+    stuff" also leaves out what the catalog calls "mafia")."""
     domain = domain or movie_domain()
     aspect = lambda p: aspect_text(p, domain.noun)
     liked = profile.liked()
@@ -64,6 +68,9 @@ def compose_query(profile: Profile, fallback_text: str = "", exclude: set[str] |
                         if not p.item_id and p.kind not in ("person", "studio"))
     avoid_items = tuple((p.item_id, w) for p, w in zip(disliked, d_weights) if p.item_id)
     avoid_terms = tuple(p.text for p in disliked if p.kind in LITERAL_KINDS)
+    if synonyms is not None:
+        avoid_terms += tuple(t for p in disliked if p.kind == "theme" for t in synonyms(p.text))
+        avoid_terms = tuple(dict.fromkeys(avoid_terms))
     literal = [(p, w) for p, w in zip(liked, weights) if p.kind in LITERAL_KINDS]
     # the words of the newest request that asks for a topic: a later turn naming only a genre ("classic Disney
     # animation" ... "a science fiction movie") asks for something else, so Disney is no longer required

@@ -27,6 +27,7 @@ from retrieval import ltr
 from retrieval.comention import CoMention
 from retrieval.rerank import RerankWeights
 from retrieval.embeddings import SentenceTransformerEmbedder
+from retrieval.concepts import ConceptIndex
 from retrieval.lexical import Lexicon
 from retrieval.store import ItemIndex, collection_name, persistent_client
 from retrieval.titles import TitleIndex
@@ -68,6 +69,8 @@ def build_services(settings: Settings, *, progress: bool = True, embedder=None, 
         max_message_chars=settings.max_message_chars, llm_timeout_s=settings.llm_timeout,
         latest_year=max(years) if years else 2018, llm_rerank=settings.llm_rerank, rerank_blend=settings.rerank_blend,
         lexicon=Lexicon(catalog), reading=settings.reading,
+        # the catalog's topic words, embedded once and kept beside the index (retrieval.concepts)
+        concepts=ConceptIndex.build(catalog, embedder, settings.index_dir),
         # the learned reranker (falls back to the hand weights, with a log line, when it cannot load)
         weights=ltr.load(mode=settings.ranker) if settings.ranker != "weights" else RerankWeights(),
         # what ReDial's training conversations mention together, over the catalog's MovieLens ids (items

@@ -11,18 +11,22 @@ is not glossed. What the gloss says is kept only where the message supports it (
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from rapidfuzz import fuzz
 
 from chat_app.llm.base import ChatModel, complete
-from chat_app.profile import Delta
+from chat_app.profile import Delta, Preference
 from chat_app.reading.language import in_english
 from chat_app.rules import language_said, read_message
 from prompts import load_prompt
 from retrieval.domain import Domain, movie_domain
+from retrieval.concepts import ConceptIndex
 from retrieval.lexical import GENERIC, Lexicon
+from retrieval.match import fold, singular_forms
 from retrieval.titles import TitleIndex
 
+MIN_UNREAD = 2  # words no reader accounted for that send an English message to the gloss
 MAX_PROMPT_MESSAGE = 1500  # characters of the message shown to the LLM; the rules read all of it
 GLOSS_TOKENS = 40  # a gloss is one short line; a longer answer is cut, not waited for
 # "no", "sin", "kein", "pas", "без", "不", "말고"…: a gloss may say "no ..." only where the message negates
@@ -51,15 +55,41 @@ def written_in(phrase: str, message: str) -> bool:
     return phrase in message or (len(phrase) >= 5 and fuzz.partial_ratio(phrase, message) >= 85)
 
 
-def needs_gloss(rules: Delta, message: str) -> bool:
+def _words(text: str) -> list[str]:
+    return [w for w in fold(text).split() if w.isalpha()]
+
+
+def weak_themes(rules: Delta) -> list[Preference]:
+    """Themes the rules read off one word each ("sickness", "jumping"): a word the catalog uses as a keyword,
+    which in a sentence that describes a topic in other words is often not the topic."""
+    return [p for p in rules.preferences if p.kind == "theme" and p.polarity == "like" and " " not in p.text.strip()]
+
+
+def unaccounted(rules: Delta, message: str, domain: Domain) -> list[str]:
+    """Content words of the message no reader used: not generic or a stop word, not a category, mood or
+    negation word, and not a word of a title, name or several-word theme the rules read."""
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    weak = {p.text.lower() for p in weak_themes(rules)}
+    used = {w for p in rules.preferences if p.text.lower() not in weak for w in _words(p.text)}
+    plain = GENERIC | set(STOPWORDS_EN_PLUS) | set(domain.category_words) | set(domain.moods) | used
+    return [w for w in _words(message) if len(w) > 2 and w not in plain and not NEGATION_ANY.fullmatch(w)
+            and not any(f in plain for f in singular_forms(w))]
+
+
+def needs_gloss(rules: Delta, message: str, domain: Domain | None = None) -> bool:
     """Is there something in the message the rules could not read? Any message in another language; an
-    English one unless the rules found a liked title, person or studio in it (named things they read exactly),
-    or it is short and they read something in it ("zombie movies", "under 2 hours please"). Glossing an
-    English message the rules understood gains nothing, and a small model's gloss of it can add noise
-    ("leonardo dicapprio movies" -> "star wars, a star wars sequel, ...")."""
+    English one with two or more words no reader accounted for, counting the words of themes read off a single
+    word ("a sickness jumping from person to person" is about an epidemic, not about jumping); or one in
+    which the rules found no liked title, person or studio and that is not short and understood ("zombie
+    movies", "under 2 hours please"). Glossing an English message the rules understood gains nothing, and a
+    small model's gloss of it can add noise ("leonardo dicapprio movies" -> "star wars, ...")."""
+    domain = domain or movie_domain()
     if rules.intent in ("feedback", "question"):  # a reaction to the picks, a question: rules read those
         return False
     if not in_english(message):
+        return True
+    if len(unaccounted(rules, message, domain)) >= MIN_UNREAD:
         return True
     liked = [p for p in rules.preferences if p.polarity == "like"]
     if any(p.kind in ("item", "person", "studio") for p in liked):
@@ -81,8 +111,43 @@ def gloss(llm: ChatModel, message: str, timeout_s: float | None = 60, domain: Do
     return " ".join(line.strip().strip("\"'`").split())[:300]
 
 
+def concept_themes(text: str, said: Delta, turn: int, concepts: ConceptIndex | None,
+                   domain: Domain) -> list[Preference]:
+    """The catalog terms that the gloss's phrases the rules did not read mean ("assassin for hire" ->
+    "assassin", "surveillance state" -> "surveillance"), above the calibrated similarity; none without an
+    embedded vocabulary."""
+    if concepts is None:
+        return []
+    read = {w for p in said.preferences for w in _words(p.text)} | set(domain.category_words) | set(domain.moods)
+    out, taken = [], {p.text.lower() for p in said.preferences}
+    for phrase in re.split(r"[,;/]|\band\b", text):
+        words = [w for w in _words(phrase) if w not in GENERIC]
+        if not words or NEGATION_ANY.search(phrase) or all(w in read for w in words):
+            continue
+        for term, _ in concepts.nearest(" ".join(words), k=1):
+            if term not in taken:
+                out.append(Preference("theme", term, "like", turn))
+                taken.add(term)
+    return out
+
+
+def reconcile(rules: Delta, glossed: Delta) -> Delta:
+    """Where the rules and the gloss disagree about a theme, the gloss is read: a theme the rules took from a
+    single word of an English description stays only if the gloss says it too, when the gloss names a theme
+    at all. Titles, people, numbers and limits stay with the rules."""
+    gloss_themes = {f for p in glossed.preferences if p.kind == "theme" for w in _words(p.text)
+                    for f in singular_forms(w)}
+    if not gloss_themes:
+        return rules
+    weak = {id(p) for p in weak_themes(rules)}
+    kept = tuple(p for p in rules.preferences if id(p) not in weak
+                 or any(f in gloss_themes for f in singular_forms(fold(p.text))))
+    return replace(rules, preferences=kept)
+
+
 def read_gloss(text: str, message: str, titles: TitleIndex, turn: int, latest_year: int = 2018,
-               lexicon: Lexicon | None = None, domain: Domain | None = None) -> Delta:
+               lexicon: Lexicon | None = None, domain: Domain | None = None,
+               concepts: ConceptIndex | None = None) -> Delta:
     """What the rules read off a gloss, kept where the message supports it: titles, people and studios only
     when written in the message; dislikes and excluded genres only when the message negates something; an
     audience (and the children's genre) only when the message has a word for who it is for; years and
@@ -114,5 +179,6 @@ def read_gloss(text: str, message: str, titles: TitleIndex, turn: int, latest_ye
                 constraints[key] = value
         elif key != "genres_required" and set(_NUMBER.findall(text)) <= numbers:
             constraints[key] = value
+    prefs += concept_themes(text, said, turn, concepts, domain)
     # the rules' reading of the message sets the intent
     return Delta(preferences=tuple(prefs), constraints=constraints)

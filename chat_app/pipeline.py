@@ -25,6 +25,7 @@ from chat_app.session import SessionState, clean_message
 from retrieval.catalog import Catalog
 from retrieval.collaborative import ItemCF
 from retrieval.comention import CatalogCoMention
+from retrieval.concepts import ConceptIndex
 from retrieval.domain import Domain, movie_domain
 from retrieval.embeddings import Embedder
 from retrieval.lexical import Lexicon
@@ -57,6 +58,7 @@ class Services:
     reading: str = "gloss"  # how the LLM reads a message: "gloss" or "json" (chat_app.extract)
     ranker: Callable[[Query, int], list[Ranked]] | None = None  # replaces the app's ranking (baselines, tests)
     comention: CatalogCoMention | None = None  # what ReDial's training conversations mention together
+    concepts: ConceptIndex | None = None  # the catalog's topic words, embedded: a gloss's words -> catalog terms
 
     @property
     def domain(self) -> Domain:
@@ -102,8 +104,9 @@ def rank(services: Services, state: SessionState, fallback_text: str = "",
          unmeant: tuple[str, ...] = ()) -> tuple[Query, list[Ranked]]:
     """The profile as one query, and the items it ranks highest (never ones already shown, nor those whose title
     the message only used as words)."""
+    synonyms = services.concepts.synonyms if services.concepts is not None else None
     query = compose_query(state.profile, fallback_text=fallback_text, exclude=set(state.shown) | set(unmeant),
-                          domain=services.domain, latest_year=services.latest_year)
+                          domain=services.domain, latest_year=services.latest_year, synonyms=synonyms)
     listwise = services.llm_rerank and services.llm is not None
     k = max(services.k, len(LABELS)) if listwise else services.k
     if services.ranker is not None:
@@ -156,6 +159,7 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
     extraction = extract(services.llm, state.profile, state.recent(), clean.text, state.turn, services.titles,
                          latest_year=services.latest_year, timeout_s=services.llm_timeout_s,
                          last_picks=state.last_picks, lexicon=services.lexicon, reading=services.reading,
+                         concepts=services.concepts,
                          domain=services.domain)
     length = services.domain.length
     delta, unmeasured = shorter_than(clean.text, extraction.delta, state.profile.liked("item"),

@@ -31,11 +31,17 @@ def fold(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", text).split())
 
 
+# English words that end in -s and are no plural: "news" is not "new", "series" not "serie"
+NOT_PLURALS = frozenset("""news series species politics physics economics mathematics athletics gymnastics aerobics
+    ethics electronics robotics genetics graphics linguistics mechanics statistics olympics measles mumps diabetes
+    herpes rabies billiards jeans pants shorts glasses scissors thanks lens bus gas""".split())
+
+
 def singular_forms(word: str) -> tuple[str, ...]:
     """The word and what it may be the plural of: 'zombies' -> (zombies, zombie, zomby); 'heroes' -> (heroes,
     heroe, hero). English plurals cannot be undone by one rule, so callers try each form."""
     forms = [word]
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")) and word not in NOT_PLURALS:
         forms.append(word[:-1])
         if word.endswith("es") and len(word) > 4:
             forms.append(word[:-2])
@@ -46,6 +52,8 @@ def singular_forms(word: str) -> tuple[str, ...]:
 
 def _word_pattern(word: str) -> str:
     """A regex for the word in singular or plural: 'zombies' and 'zombie' both give zomb(?:y|ie|ies)."""
+    if word in NOT_PLURALS:
+        return re.escape(word)
     if len(word) > 4 and word.endswith("ies"):
         return re.escape(word[:-3]) + r"(?:y|ie|ies)"
     if len(word) > 3 and word.endswith(("y", "ie")) and not word.endswith(("ay", "ey", "oy", "uy")):
