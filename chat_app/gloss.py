@@ -180,5 +180,9 @@ def read_gloss(text: str, message: str, titles: TitleIndex, turn: int, latest_ye
         elif key != "genres_required" and set(_NUMBER.findall(text)) <= numbers:
             constraints[key] = value
     prefs += concept_themes(text, said, turn, concepts, domain)
+    if in_english(message):  # a theme the gloss copied from an English message was already judged by the rules
+        written = {f for w in _words(message) for f in singular_forms(w)}
+        prefs = [p for p in prefs if p.kind != "theme" or not all(
+            any(f in written for f in singular_forms(w)) for w in _words(p.text))]
     # the rules' reading of the message sets the intent
     return Delta(preferences=tuple(prefs), constraints=constraints)

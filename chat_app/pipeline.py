@@ -20,6 +20,7 @@ from chat_app.extract import extract
 from chat_app.listwise import LABELS, listwise_rerank
 from chat_app.llm.base import ChatModel
 from chat_app.profile import Profile, merge
+from chat_app.reading.relative import relative_years
 from chat_app.rules import shorter_than
 from chat_app.session import SessionState, clean_message
 from retrieval.catalog import Catalog
@@ -29,7 +30,7 @@ from retrieval.concepts import ConceptIndex
 from retrieval.domain import Domain, movie_domain
 from retrieval.embeddings import Embedder
 from retrieval.lexical import Lexicon
-from retrieval.recommend import Query, Ranked, recommend
+from retrieval.recommend import Query, Ranked, nothing_asked, recommend
 from retrieval.rerank import RerankWeights
 from retrieval.store import ItemIndex
 from retrieval.titles import TitleIndex
@@ -165,6 +166,9 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
     delta, unmeasured = shorter_than(clean.text, extraction.delta, state.profile.liked("item"),
                                      lambda i: (item := services.catalog.get(i)) and item.number(length.field),
                                      services.domain)
+    # "anything else from that era", "older than that": years from the liked items'
+    delta = relative_years(clean.text, delta, state.profile.liked("item"),
+                           lambda i: (item := services.catalog.get(i)) and item.year)
     state.profile = merge(state.profile, delta, state.turn, services.domain)
     state.user_messages.append(clean.text)
     timings = {"extract_s": time.perf_counter() - start}
@@ -193,8 +197,9 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
     unknown_length = (f"I don't know how long {services.catalog.get(unmeasured).label} is, so I could not keep "
                       f"to shorter ones; tell me a limit in {services.domain.length.unit} instead."
                       if unmeasured and services.catalog.get(unmeasured) else "")
+    vague = nothing_asked(query) and not state.profile.liked() and picks
     honest = " ".join(filter(None, [shortfall(services, query, picks), unverified_people(state.profile, picks),
-                                    unknown_length]))
+                                    unknown_length, services.domain.texts.vague if vague else ""]))
     timings["retrieve_s"] = time.perf_counter() - start - timings["extract_s"]
     if not picks:
         limits = "; ".join(state.profile.constraints.describe(services.domain)) or "what you asked"

@@ -21,7 +21,7 @@ from chat_app.reading.questions import read_question
 from chat_app.reading.cues import capitalized, seen_cue, surname_evidence, title_evidence
 from retrieval.constraints import LANGUAGE_NAMES
 from retrieval.domain import Domain, Unit, movie_domain
-from retrieval.lexical import Lexicon
+from retrieval.lexical import GENERIC, Lexicon
 from retrieval.match import fold, singular_forms
 from retrieval.titles import TitleIndex, normalize
 
@@ -86,6 +86,7 @@ def shorter_than(text: str, delta: Delta, earlier_likes: list[Preference], lengt
     return delta, None
 
 
+MIN_SEARCH_WORDS = 2
 _ASKING = frozenset("just really pretty watch watching read reading recommend recommendation recommendations suggest "
                     "suggestion suggestions want wanna need looking give show find pick picks any some surprise".split())
 
@@ -96,8 +97,11 @@ def search_text(text: str, domain: Domain = movie_domain()) -> str:
     kept = without_negated(text)
     from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-    plain = _COMMON | _ASKING | set(STOPWORDS_EN_PLUS) | {w.lower() for w in domain.nouns + domain.plural_nouns}
-    return kept if any(w not in plain for w in fold(kept).split()) else ""
+    plain = _COMMON | _ASKING | GENERIC | set(STOPWORDS_EN_PLUS) | {w.lower() for w in domain.nouns + domain.plural_nouns}
+    content = [w for w in fold(kept).split() if w not in plain and len(w) > 2]
+    # a few words nothing could read ("idk something good", "im bored") are no description to search by: the
+    # answer is widely loved items and a question back; a description of its own is searched
+    return kept if len(content) >= MIN_SEARCH_WORDS else ""
 
 
 _NEG_BEFORE = re.compile(r"\b" + NEGATIONS + r"\b[\w\s,'-]{0,24}$", re.IGNORECASE)
@@ -276,7 +280,7 @@ def spot_titles(text: str, titles: TitleIndex, domain: Domain | None = None,
             # folks in power"); "killer movie" typed in lower case is a description, "like the matrix" a title
             if not title_evidence(text, start, end, vocab.common, vocab.past) or (
                     size > 1 and words[-1].lower() in vocab.nouns and not capitalized(text, start, end)):
-                if unmeant is not None and size > 1:
+                if unmeant is not None and len(normalize(surface).split()) > 1:  # "home alone", not "a heist"
                     unmeant.append((titles.link(surface), surface, start, end))
                 continue
             found.append((titles.link(surface), surface, tokens[i][1], tokens[i + size - 1][2]))

@@ -136,6 +136,9 @@ class Texts(_Spec):
     tags_label: str = Text  # before user tags in the embedded document: "Viewers say"
     ratings_source: str = Text  # whose ratings the mean is: "MovieLens"
     popular: str = Text  # a pick found by popularity: "One of the most-rated movies that fit what you asked"
+    # the question back to a request with no taste in it ("surprise me", "idk something good")
+    vague: str = Field(default="These are widely loved and of different kinds. Tell me one you loved, a mood, or "
+                               "who it is for, and I will narrow it down.", min_length=1, max_length=MAX_TEXT)
 
 
 class Domain(_Spec):

@@ -170,6 +170,38 @@ def excluded(query: Query) -> set[str]:
     return set(query.exclude) | {i for i, _ in query.items} | {i for i, _ in query.avoid_items}
 
 
+def nothing_asked(query: Query) -> bool:
+    """A query with no taste in it ("surprise me", "idk something good", or only limits)."""
+    return not (query.texts or query.items or query.terms or query.required_terms or query.genre_fit
+                or query.avoid_texts or query.avoid_items or query.lexical_words or query.genres_named
+                or query.prefer_obscure)
+
+
+LOVED_PRIOR = 50  # ratings of the catalog's mean that a rating average is shrunk towards
+
+
+def widely_loved(query: Query, catalog: Catalog, k: int) -> list[Ranked]:
+    """The k items within the limits that most people rated highly (a rating mean shrunk towards the catalog's
+    mean by LOVED_PRIOR ratings), no two sharing half their categories: a varied answer to a vague request."""
+    exclude = excluded(query)
+    rated = [i for i in catalog if i.mean_rating and i.num_ratings]
+    if not rated:  # a catalog without ratings: its most notable items
+        return [Ranked(catalog.get(i), 0.0, 0.0, 0.0, sources=("popular",)) for i in popular(query, catalog, k)]
+    mean = sum(i.mean_rating * i.num_ratings for i in rated) / sum(i.num_ratings for i in rated)
+    loved = sorted((i for i in rated if fits(i, query, exclude)),
+                   key=lambda i: -(i.mean_rating * i.num_ratings + mean * LOVED_PRIOR) / (i.num_ratings + LOVED_PRIOR))
+    picks = []
+    for item in loved:  # of different kinds: no two sharing half their categories
+        kinds = set(item.genres)
+        if any(len(kinds & set(p.genres)) * 2 >= max(len(kinds | set(p.genres)), 1) for p in picks):
+            continue
+        picks.append(item)
+        if len(picks) == k:
+            break
+    picks += [i for i in loved if i not in picks][: k - len(picks)]
+    return [Ranked(i, 0.0, 0.0, 0.0, sources=("popular",)) for i in picks]
+
+
 def popular(query: Query, catalog: Catalog, n: int, exclude: set[str] | None = None) -> list[str]:
     """The n most popular catalog ids that fit the query's constraints."""
     exclude = excluded(query) if exclude is None else exclude
@@ -393,6 +425,8 @@ def recommend(query: Query, catalog: Catalog, index: ItemIndex, embedder: Embedd
               *, k: int = 5, n_candidates: int = 50, weights: RerankWeights = RerankWeights(),
               lexicon: Lexicon | None = None, comention: CatalogCoMention | None = None) -> list[Ranked]:
     """The app's ranking: candidates from every source (or the items the request requires), reranked by
-    weighted features with MMR."""
+    weighted features with MMR; with nothing to go on, widely loved items of different kinds."""
+    if nothing_asked(query):
+        return widely_loved(query, catalog, k)
     cands = gather(query, catalog, index, embedder, cf, max(n_candidates, k), lexicon, k, comention)
     return score(cands, query, catalog, index, k=k, weights=weights, lexicon=lexicon)

@@ -29,10 +29,13 @@ STRONG_TITLE_CUES = (r"seen|saw|watched|watching|rewatched|re-watched|rewatch|re
                      r"things like|ones like|movies like|films like|books like|games like|shows like|in the vein of|"
                      r"same vibe as|vibes? of|reminds me of|along the lines of|the likes of|sequel to|favou?rite is|"
                      r"than|as good as|more like|like the|tell me about|tell me more about|what is|what's|whats")
-WEAK_TITLE_CUES = r"loved|liked|enjoyed|adore|adored|love|like|hated|hate|dig|into"
-# a person follows these, or is followed by "movies", "films", "'s"; the weak ones count with capitals
+WEAK_TITLE_CUES = r"loved|liked|enjoyed|adore|adored|love|loves|like|likes|enjoys|adores|hated|hate|hates|dig|into"
+# a person follows these, or is followed by "movies", "films", "'s"
 PERSON_CUES = r"by|starring|stars|featuring|directed by|director|actor|actress|fan of"
-WEAK_PERSON_CUES = r"with|from|loved|love|like|liked|no|not|without|except"
+# a title followed by what people say of a film they liked
+PRAISED_AFTER = re.compile(r"\s+(?:was|is|were|has always been)\s+(?:so\s+|really\s+|just\s+|pretty\s+|absolutely\s+)?"
+                           r"(?:great|amazing|awesome|fantastic|brilliant|perfect|incredible|excellent|so good|"
+                           r"a masterpiece|my favou?rite|the best|one of my favou?rites)\b", re.IGNORECASE)
 _SEEN_CUES = re.compile(r"\b(?:besides|other than|apart from|aside from|except|except for)\s+(?:the\s+)?$",
                         re.IGNORECASE)
 _QUOTES = "\"'“”‘’«»「」『』"
@@ -103,7 +106,8 @@ def listed_after_cue(text: str, start: int, cues: str) -> bool:
     """"seen Signs and Split": a capitalised span after "and", "or" or a comma that follows a cued title in the
     same clause."""
     before = re.split(r"[.;!?]|\bbut\b", text[max(0, start - 80):start])[-1]
-    return bool(re.search(r"(?:,|\band\b|\bor\b|&)\s*$", before)) and bool(
+    joins = r"(?:,|\band\b|\bor\b|&)" if capitalized(text, start, start + 1) else r"(?:\band\b|\bor\b|&)"
+    return bool(re.search(joins + r"\s*(?:the\s+)?$", before)) and bool(
         re.search(rf"\b(?:{cues})\s+\S", before, re.IGNORECASE))
 
 
@@ -125,10 +129,11 @@ def title_evidence(text: str, start: int, end: int, extra_ordinary: frozenset[st
         words = words[1:]  # "a scoop" is one word: the article adds no evidence
     if not words:
         return None
-    if len(words) == 1 and very_common(words[0]) and not (
+    if all(very_common(w) for w in words) and not (
             quoted(text, start, end) or capitalized(text, start, end)
             and cue_before(text, start, STRONG_TITLE_CUES + "|" + WEAK_TITLE_CUES)):
-        return None  # "anything like it?": a pronoun or a particle is a title only as "It", "Up" after a cue
+        return None  # "anything like it?", "anything else": everyday words are a title only as "It", "Up",
+        # "Anything Else" after a cue, or quoted
     strong = STRONG_TITLE_CUES + (f"|{past_verbs}" if past_verbs else "")
     if quoted(text, start, end):
         return "quoted"
@@ -136,14 +141,16 @@ def title_evidence(text: str, start: int, end: int, extra_ordinary: frozenset[st
         return "cue"
     if year_after(text, end):
         return "year"
+    if PRAISED_AFTER.match(text[end:]):
+        return "praised"  # "Alien was great, but I've seen Aliens"
     common = all_ordinary(words, extra_ordinary)
     caps = capitalized(text, start, end)
-    if cue_before(text, start, WEAK_TITLE_CUES) and (caps or not common):
-        return "cue"
+    if cue_before(text, start, WEAK_TITLE_CUES) and (caps or not common or len(words) >= 2):
+        return "cue"  # "I loved Up", "my dad loves the great escape"; not "I love horses"
     if caps and (not common or len(words) >= 2):
         return "capitals"
-    if caps and listed_after_cue(text, start, strong):
-        return "cue"
+    if (caps or len(words) >= 2) and listed_after_cue(text, start, strong + "|" + WEAK_TITLE_CUES):
+        return "cue"  # "seen Signs and Split", "loves the great escape and the dirty dozen"
     if not common and (caps or len(words) >= 2) and not shouting(text[start:end]):
         return "rare words"
     if not common and len(words) == 1 and text[start:end][:1].isupper() and not shouting(text):
@@ -160,7 +167,6 @@ def surname_evidence(text: str, start: int, end: int) -> str | None:
     if cue_before(text, start, PERSON_CUES) or re.match(r"['’]s\s+(?:\w+\s+)?(?:movies|films|flicks|books|novels|"
                                                          r"games|work)\b", text[end:], re.IGNORECASE):
         return "cue"
-    if capitalized(text, start, end) and (cue_before(text, start, WEAK_PERSON_CUES)
-                                          or re.match(r"\s+(?:movies|films|books|novels)\b", text[end:])):
-        return "capitals"
+    if capitalized(text, start, end):
+        return "capitals"  # "superhero movies that aren't Marvel", "a Universal monster movie"
     return None
