@@ -51,9 +51,10 @@ def aspect_text(pref: Preference, noun: str = "movie") -> str:
 
 def compose_query(profile: Profile, fallback_text: str = "", exclude: set[str] | frozenset[str] = frozenset(),
                   domain: Domain | None = None, latest_year: int = 2018,
-                  synonyms: Callable[[str], list[str]] | None = None) -> Query:
+                  synonyms: Callable[[str], list[str]] | None = None, known_words: frozenset[str] | None = None) -> Query:
     """`synonyms(term)`, when given, names the catalog terms a disliked theme excludes with it ("no mob
-    stuff" also leaves out what the catalog calls "mafia")."""
+    stuff" also leaves out what the catalog calls "mafia"); `known_words`, when given, are the words the
+    message's own text must use to be searched by when nothing was read in it (`rules.search_text`)."""
     domain = domain or movie_domain()
     aspect = lambda p: aspect_text(p, domain.noun)
     liked = profile.liked()
@@ -98,7 +99,7 @@ def compose_query(profile: Profile, fallback_text: str = "", exclude: set[str] |
     # request has other words, kept when it is all there is ("something sad")
     words = tuple(aspect(p) for p in liked if not p.item_id and p.kind != "mood")
     lexical_words = words if words else None
-    searched = search_text(fallback_text[:2000], domain)
+    searched = search_text(fallback_text[:2000], domain, known_words)
     if not texts and not items and searched:
         texts = ((searched[:500], 1.0),)
     return Query(texts=texts, items=items, avoid_texts=avoid_texts, avoid_items=avoid_items,

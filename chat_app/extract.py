@@ -21,7 +21,7 @@ import logging
 import re
 from dataclasses import dataclass, replace
 
-from chat_app.gloss import MAX_PROMPT_MESSAGE, gloss, needs_gloss, read_gloss, reconcile, written_in
+from chat_app.gloss import gloss, needs_gloss, read_gloss, reconcile, within_tokens, written_in
 from chat_app.llm.base import ChatModel, ModelError, complete_json
 from chat_app.profile import ASPECT_KINDS, INTENTS, Delta, Preference, Profile
 from chat_app.rules import ITEM_QUESTION, LANGUAGES, NATIVE_LANGUAGES, PICK_REFERENCE, language_said, read_message
@@ -171,7 +171,7 @@ def extract(llm: ChatModel | None, profile: Profile, recent: list[str], message:
     prompt = load_prompt("extract").render(
         profile=describe_profile(profile, domain),
         recent=("Earlier in the chat: " + " | ".join(recent)) if recent else "",
-        message=message[:MAX_PROMPT_MESSAGE], noun=domain.noun, plural=domain.plural,
+        message=within_tokens(llm, message), noun=domain.noun, plural=domain.plural,
         attributes=domain.describe_attributes())
     try:
         raw = complete_json(llm, prompt, EXTRACT_SCHEMA, max_tokens=160, temperature=0.0, timeout_s=timeout_s)

@@ -28,6 +28,7 @@ from retrieval.titles import TitleIndex
 
 MIN_UNREAD = 2  # words no reader accounted for that send an English message to the gloss
 MAX_PROMPT_MESSAGE = 1500  # characters of the message shown to the LLM; the rules read all of it
+MAX_PROMPT_TOKENS = 160  # and tokens: a request is a sentence or two; the prompt's cost is bounded either way
 GLOSS_TOKENS = 40  # a gloss is one short line; a longer answer is cut, not waited for
 # "no", "sin", "kein", "pas", "без", "不", "말고"…: a gloss may say "no ..." only where the message negates
 NEGATION_ANY = re.compile(
@@ -87,6 +88,8 @@ def needs_gloss(rules: Delta, message: str, domain: Domain | None = None) -> boo
     domain = domain or movie_domain()
     if rules.intent in ("feedback", "question"):  # a reaction to the picks, a question: rules read those
         return False
+    if not any(ch.isalpha() for ch in message):  # emoji, symbols, numbers alone: nothing to restate
+        return False
     if not in_english(message):
         return True
     if len(unaccounted(rules, message, domain)) >= MIN_UNREAD:
@@ -99,11 +102,33 @@ def needs_gloss(rules: Delta, message: str, domain: Domain | None = None) -> boo
     return not (understood and len(content) <= 3)
 
 
+def within_tokens(llm: ChatModel, text: str, max_tokens: int = MAX_PROMPT_TOKENS) -> str:
+    """The longest start of `text` (cut at a space where there is one) that is at most `max_tokens` tokens for
+    this model: a message of emoji or another script is several tokens a character, so characters bound
+    nothing (3,300 characters of emoji held the model for 48 s). Engines that cannot count get a cut at one
+    character a token, which overestimates no script."""
+    text = text[:MAX_PROMPT_MESSAGE]
+    count = getattr(llm, "count_tokens", None)
+    if count is None:
+        return text[:max_tokens]
+    if count(text) <= max_tokens:
+        return text
+    low, high = 0, len(text)
+    while low < high:  # the longest prefix within the budget
+        mid = (low + high + 1) // 2
+        if count(text[:mid]) <= max_tokens:
+            low = mid
+        else:
+            high = mid - 1
+    cut = text[:low]
+    return cut.rsplit(" ", 1)[0] if " " in cut[len(cut) // 2:] else cut
+
+
 def gloss(llm: ChatModel, message: str, timeout_s: float | None = 60, domain: Domain | None = None) -> str:
     """The LLM's one-line plain-English restatement of `message` (may raise ModelError)."""
     domain = domain or movie_domain()
     examples = "\n".join(f'"{said}" -> {line}' for said, line in domain.gloss_examples)
-    prompt = load_prompt("gloss").render(message=message[:MAX_PROMPT_MESSAGE], noun=domain.noun,
+    prompt = load_prompt("gloss").render(message=within_tokens(llm, message), noun=domain.noun,
                                          plural=domain.plural, examples=examples)
     answer = complete(llm, prompt, max_tokens=GLOSS_TOKENS, temperature=0.0, timeout_s=timeout_s)
     line = next((line for line in answer.splitlines() if line.strip()), "")

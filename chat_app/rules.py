@@ -86,21 +86,22 @@ def shorter_than(text: str, delta: Delta, earlier_likes: list[Preference], lengt
     return delta, None
 
 
-MIN_SEARCH_WORDS = 2
+MIN_SEARCH_WORDS = 1
 _ASKING = frozenset("just really pretty watch watching read reading recommend recommendation recommendations suggest "
                     "suggestion suggestions want wanna need looking give show find pick picks any some surprise".split())
 
 
-def search_text(text: str, domain: Domain = movie_domain()) -> str:
+def search_text(text: str, domain: Domain = movie_domain(), known: frozenset[str] | None = None) -> str:
     """What of a message that the rules read nothing in is worth searching for: its clauses that are not
     negated, or "" when they are only asking words ("anything good, just" found "Just Jim" by its title)."""
     kept = without_negated(text)
     from bm25s.stopwords import STOPWORDS_EN_PLUS
 
     plain = _COMMON | _ASKING | GENERIC | set(STOPWORDS_EN_PLUS) | {w.lower() for w in domain.nouns + domain.plural_nouns}
-    content = [w for w in fold(kept).split() if w not in plain and len(w) > 2]
-    # a few words nothing could read ("idk something good", "im bored") are no description to search by: the
-    # answer is widely loved items and a question back; a description of its own is searched
+    content = [w for w in fold(kept).split() if w not in plain and len(w) > 2
+               and (known is None or any(f in known for f in singular_forms(w)))]
+    # words the catalog never uses ("idk something good") are no description to search by: the answer is then
+    # widely loved items and a question back
     return kept if len(content) >= MIN_SEARCH_WORDS else ""
 
 
@@ -573,9 +574,6 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
         constraints["audience"] = audience
     if lexicon is not None:  # first, so a name the catalog knows gets the catalog's kind (a studio, a theme)
         masked = blank_idioms(masked)  # "not a fan of musicals" says nothing about fans
-        for _, surface, *_ in unmeant:  # nor is "home alone tonight" about the theme "home alone" (by its
-            # words: mending misspellings may have moved it)
-            masked = re.sub(re.escape(surface), lambda m: " " * len(m.group(0)), masked, flags=re.IGNORECASE)
         prefs += spot_terms(masked, lexicon, {p.text.lower() for p in prefs}, turn, domain)
         prefs += spot_disliked_words(masked, lexicon, {w for p in prefs for w in p.text.lower().split()}, turn,
                                      domain)

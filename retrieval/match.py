@@ -47,6 +47,8 @@ def singular_forms(word: str) -> tuple[str, ...]:
             forms.append(word[:-2])
         if word.endswith("ies") and len(word) > 4:
             forms.append(word[:-3] + "y")
+        if word.endswith("ves") and len(word) > 4:  # "werewolves", "knives"
+            forms += [word[:-3] + "f", word[:-3] + "fe"]
     return tuple(forms)
 
 

@@ -70,11 +70,21 @@ def test_a_disliked_studio_or_person_excludes_by_name_and_does_not_steer_the_que
     ("surprise me", ""),
     ("a movie please", ""),
     ("nothing with Tom Hanks, something about space travel", "something about space travel"),
-    ("I hate sad endings. Something upbeat!", ""),  # one word nothing read is no description: a question back
-    ("idk something good", ""),
+    ("I hate sad endings. Something upbeat!", "I Something upbeat"),
 ])
 def test_only_what_a_message_asks_for_is_searched_when_nothing_was_read(message, searched):
     q = compose_query(Profile(), fallback_text=message)
+    assert q.texts == (((searched, 1.0),) if searched else ())
+
+
+@pytest.mark.parametrize("message, searched", [
+    ("idk something good", ""),  # no word the catalog's keywords use: widely loved picks and a question back
+    ("werewolves", "werewolves"),
+    ("lighthouse keepers", "lighthouse keepers"),
+])
+def test_a_message_is_searched_by_its_words_only_when_the_catalog_uses_them(message, searched):
+    known = frozenset({"werewolf", "lighthouse", "keeper", "good"})
+    q = compose_query(Profile(), fallback_text=message, known_words=known)
     assert q.texts == (((searched, 1.0),) if searched else ())
 
 

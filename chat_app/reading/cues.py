@@ -164,9 +164,9 @@ def surname_evidence(text: str, start: int, end: int) -> str | None:
     word = text[start:end]
     if not ordinary(word):
         return "rare word"
-    if cue_before(text, start, PERSON_CUES) or re.match(r"['’]s\s+(?:\w+\s+)?(?:movies|films|flicks|books|novels|"
-                                                         r"games|work)\b", text[end:], re.IGNORECASE):
-        return "cue"
+    if cue_before(text, start, PERSON_CUES) or re.match(r"(?:['’]s)?\s+(?:\w+\s+)?(?:movies|films|flicks|books|"
+                                                         r"novels|games|work|stuff)\b", text[end:], re.IGNORECASE):
+        return "cue"  # "films by Stone", "Marvel movies", "Carpenter's horror films"
     if capitalized(text, start, end):
         return "capitals"  # "superhero movies that aren't Marvel", "a Universal monster movie"
     return None
