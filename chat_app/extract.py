@@ -21,7 +21,8 @@ import logging
 import re
 from dataclasses import dataclass, replace
 
-from chat_app.gloss import gloss, needs_gloss, read_gloss, reconcile, within_tokens, written_in
+from chat_app.gloss import (gloss, multilingual_theme, needs_gloss, read_gloss, reconcile, within_tokens,
+                            written_in)
 from chat_app.llm.base import ChatModel, ModelError, complete_json
 from chat_app.profile import ASPECT_KINDS, INTENTS, Delta, Preference, Profile
 from chat_app.rules import ITEM_QUESTION, LANGUAGES, NATIVE_LANGUAGES, PICK_REFERENCE, language_said, read_message
@@ -153,21 +154,26 @@ def settle_question(delta: Delta, message: str) -> Delta:
 def extract(llm: ChatModel | None, profile: Profile, recent: list[str], message: str, turn: int,
             titles: TitleIndex, *, latest_year: int = 2018, timeout_s: float | None = 60,
             last_picks: list[str] = (), lexicon: Lexicon | None = None, reading: str = "gloss",
-            domain: Domain | None = None, concepts: ConceptIndex | None = None) -> Extraction:
+            domain: Domain | None = None, concepts: ConceptIndex | None = None,
+            multilingual: ConceptIndex | None = None) -> Extraction:
+    """The turn's reading: the rules', the LLM's where they could not read (see the module doc), and a topic
+    in another language found by the multilingual embedder where neither read one."""
     domain = domain or movie_domain()
     rules = read_message(message, titles, turn, latest_year, last_picks, lexicon, domain)
+    topic = lambda delta: delta if delta.intent in ("question", "feedback", "chitchat") else \
+        multilingual_theme(message, delta, turn, multilingual)
     if llm is None:
-        return Extraction(rules, "rules")
+        return Extraction(topic(rules), "rules")
     if reading == "gloss":
         if not needs_gloss(rules, message, domain):
-            return Extraction(rules, "rules")
+            return Extraction(topic(rules), "rules")
         try:
             text = gloss(llm, message, timeout_s, domain)
         except ModelError as exc:
             log.warning("the gloss fell back to rules: %s", exc)
-            return Extraction(rules, "rules", str(exc))
+            return Extraction(topic(rules), "rules", str(exc))
         extra = read_gloss(text, message, titles, turn, latest_year, lexicon, domain, concepts)
-        return Extraction(combine(reconcile(rules, extra), extra), "llm+rules", gloss=text)
+        return Extraction(topic(combine(reconcile(rules, extra), extra)), "llm+rules", gloss=text)
     prompt = load_prompt("extract").render(
         profile=describe_profile(profile, domain),
         recent=("Earlier in the chat: " + " | ".join(recent)) if recent else "",

@@ -26,7 +26,7 @@ from retrieval.collaborative import ItemCF
 from retrieval import ltr
 from retrieval.comention import CoMention
 from retrieval.rerank import RerankWeights
-from retrieval.embeddings import SentenceTransformerEmbedder
+from retrieval.embeddings import MultilingualEmbedder, SentenceTransformerEmbedder
 from retrieval.concepts import ConceptIndex
 from retrieval.lexical import Lexicon
 from retrieval.store import ItemIndex, collection_name, persistent_client
@@ -71,6 +71,9 @@ def build_services(settings: Settings, *, progress: bool = True, embedder=None, 
         lexicon=Lexicon(catalog), reading=settings.reading,
         # the catalog's topic words, embedded once and kept beside the index (retrieval.concepts)
         concepts=ConceptIndex.build(catalog, embedder, settings.index_dir),
+        multilingual=ConceptIndex.build(catalog, MultilingualEmbedder(threads=settings.embed_threads,
+                                                                      lock=compute_lock), settings.index_dir)
+        if settings.multilingual else None,
         # the learned reranker (falls back to the hand weights, with a log line, when it cannot load)
         weights=ltr.load(mode=settings.ranker) if settings.ranker != "weights" else RerankWeights(),
         # what ReDial's training conversations mention together, over the catalog's MovieLens ids (items

