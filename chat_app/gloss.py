@@ -163,9 +163,8 @@ def multilingual_theme(message: str, delta: Delta, turn: int, multilingual: Conc
     if multilingual is None or any(p.kind == "theme" and p.polarity == "like" for p in delta.preferences) \
             or not likely_foreign(message) or NEGATION_ANY.search(message):
         return delta  # (a negated topic in another language is left to the gloss: "no" needs reading)
-    found = multilingual.nearest(message[:MAX_PROMPT_MESSAGE // 4], k=1, threshold=MESSAGE_THRESHOLD)
-    return replace(delta, preferences=delta.preferences + tuple(Preference("theme", term, "like", turn)
-                                                                for term, _ in found))
+    term = multilingual.broadest(message[:MAX_PROMPT_MESSAGE // 4], threshold=MESSAGE_THRESHOLD)
+    return replace(delta, preferences=delta.preferences + ((Preference("theme", term, "like", turn),) if term else ()))
 
 
 def reconcile(rules: Delta, glossed: Delta) -> Delta:
@@ -191,6 +190,8 @@ def read_gloss(text: str, message: str, titles: TitleIndex, turn: int, latest_ye
     lengths only when their numbers are in the message; a language only when the message names
     one (a Spanish message is not a request for Spanish films)."""
     domain = domain or movie_domain()
+    if any(fold(text) == fold(line) and fold(example) != fold(message) for example, line in domain.gloss_examples):
+        return Delta()  # a model that cannot read a message answers with a prompt example ("dinosaurs" for サメ)
     said = read_message(text, titles, turn, latest_year, (), lexicon, domain)
     negates = bool(NEGATION_ANY.search(message.replace("有没有", "").replace("有沒有", "")))  # "is there"
     for_someone = bool(AUDIENCE_ANY.search(message))

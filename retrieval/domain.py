@@ -148,6 +148,7 @@ class Domain(_Spec):
     verb: str = Text  # what people do with one: "watch", "read"
     verb_past: tuple[str, ...] = Field(min_length=1)  # "watched"; "read"
     nouns: tuple[str, ...] = Field(min_length=1)  # words that name one item: movie, film, flick
+    medium_words: tuple[str, ...] = ()  # other words about the medium, not a topic: cinema, tv series, sequel
     plural_nouns: tuple[str, ...] = Field(min_length=1)  # and several: movies, films
     language_nouns: tuple[str, ...] = ()  # nouns after a language that ask for that language: "French films"
     noun_modifiers: tuple[str, ...] = ()  # words between a language and a noun: "Chinese martial arts films"

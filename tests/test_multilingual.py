@@ -48,3 +48,15 @@ def _multilingual(catalog):
     if "index" not in _CACHE:
         _CACHE["index"] = ConceptIndex.build(catalog, MultilingualEmbedder(threads=2))
     return _CACHE["index"]
+
+
+def test_a_gloss_that_copies_a_prompt_example_is_not_read(full_catalog):
+    from chat_app.gloss import read_gloss
+    from retrieval.lexical import Lexicon
+    from retrieval.titles import TitleIndex
+
+    domain = full_catalog.domain
+    example, line = domain.gloss_examples[4]  # "恐竜が出てくる映画" -> "dinosaurs"
+    titles, lexicon = TitleIndex.from_catalog(full_catalog), Lexicon(full_catalog)
+    assert read_gloss(line, "サメが出てくる映画が見たい", titles, 1, lexicon=lexicon, domain=domain) == Delta()
+    assert read_gloss(line, example, titles, 1, lexicon=lexicon, domain=domain).preferences  # the example itself
