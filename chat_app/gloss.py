@@ -190,9 +190,12 @@ def read_gloss(text: str, message: str, titles: TitleIndex, turn: int, latest_ye
     lengths only when their numbers are in the message; a language only when the message names
     one (a Spanish message is not a request for Spanish films)."""
     domain = domain or movie_domain()
-    if any(fold(text) == fold(line) and fold(example) != fold(message) for example, line in domain.gloss_examples):
-        return Delta()  # a model that cannot read a message answers with a prompt example ("dinosaurs" for サメ)
+    # a model that cannot read a message answers with a prompt example ("dinosaurs" for サメ): no topic comes
+    # from it (what else it says is kept only where the message supports it, as always)
+    copied = any(fold(text) == fold(line) and fold(example) != fold(message) for example, line in domain.gloss_examples)
     said = read_message(text, titles, turn, latest_year, (), lexicon, domain)
+    if copied:
+        said = replace(said, preferences=tuple(p for p in said.preferences if p.kind != "theme"))
     negates = bool(NEGATION_ANY.search(message.replace("有没有", "").replace("有沒有", "")))  # "is there"
     for_someone = bool(AUDIENCE_ANY.search(message))
     numbers = set(_NUMBER.findall(message))
@@ -217,7 +220,7 @@ def read_gloss(text: str, message: str, titles: TitleIndex, turn: int, latest_ye
                 constraints[key] = value
         elif key != "genres_required" and set(_NUMBER.findall(text)) <= numbers:
             constraints[key] = value
-    prefs += concept_themes(text, said, turn, concepts, domain)
+    prefs += [] if copied else concept_themes(text, said, turn, concepts, domain)
     if in_english(message):  # a theme the gloss copied from an English message was already judged by the rules
         written = {f for w in _words(message) for f in singular_forms(w)}
         prefs = [p for p in prefs if p.kind != "theme" or not all(

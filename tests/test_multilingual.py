@@ -58,5 +58,21 @@ def test_a_gloss_that_copies_a_prompt_example_is_not_read(full_catalog):
     domain = full_catalog.domain
     example, line = domain.gloss_examples[4]  # "恐竜が出てくる映画" -> "dinosaurs"
     titles, lexicon = TitleIndex.from_catalog(full_catalog), Lexicon(full_catalog)
-    assert read_gloss(line, "サメが出てくる映画が見たい", titles, 1, lexicon=lexicon, domain=domain) == Delta()
+    assert not read_gloss(line, "サメが出てくる映画が見たい", titles, 1, lexicon=lexicon, domain=domain).preferences
     assert read_gloss(line, example, titles, 1, lexicon=lexicon, domain=domain).preferences  # the example itself
+
+
+def test_a_copied_example_gets_no_topic_from_the_concepts_either(full_catalog):
+    from chat_app.gloss import read_gloss
+    from retrieval.lexical import Lexicon
+    from retrieval.titles import TitleIndex
+
+    class Always:
+        def nearest(self, phrase, k=3, threshold=0.0):
+            return [("dinosaur", 0.99)]
+
+    domain = full_catalog.domain
+    line = domain.gloss_examples[4][1]
+    got = read_gloss(line, "サメが出てくる映画が見たい", TitleIndex.from_catalog(full_catalog), 1,
+                     lexicon=Lexicon(full_catalog), domain=domain, concepts=Always())
+    assert not got.preferences
