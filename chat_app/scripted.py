@@ -105,6 +105,7 @@ class Report:
             "max_dialogue_share": (max(shown.values()) / len(self.dialogue_items)) if shown else 0.0,
             "most_shown": shown.most_common(1)[0][0] if shown else None,
             "first_visible_p50_s": statistics.median(first) if first else 0.0,
+            "first_visible_p95_s": float(np.percentile(first, 95)) if first else 0.0,
             "turn_p50_s": statistics.median(whole) if whole else 0.0,
         }
 
@@ -128,8 +129,8 @@ class Report:
         if st["picks"]:
             rows.append(f"\npicks {st['picks']}: {st['top100_share']:.1%} among the 100 most-rated items; "
                         f"{st['distinct']} distinct; the most shown item appears in {st['max_dialogue_share']:.1%} "
-                        f"of dialogues; first picks visible p50 {st['first_visible_p50_s']:.2f} s, whole turn "
-                        f"p50 {st['turn_p50_s']:.2f} s")
+                        f"of dialogues; first picks visible p50 {st['first_visible_p50_s']:.2f} s (p95 "
+                        f"{st['first_visible_p95_s']:.2f} s), whole turn p50 {st['turn_p50_s']:.2f} s")
         return "\n".join(rows)
 
     def to_json(self) -> dict:
