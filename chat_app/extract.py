@@ -173,7 +173,7 @@ def extract(llm: ChatModel | None, profile: Profile, recent: list[str], message:
             log.warning("the gloss fell back to rules: %s", exc)
             return Extraction(topic(rules), "rules", str(exc))
         extra = read_gloss(text, message, titles, turn, latest_year, lexicon, domain, concepts)
-        return Extraction(topic(combine(reconcile(rules, extra), extra)), "llm+rules", gloss=text)
+        return Extraction(topic(combine(reconcile(rules, extra, text), extra)), "llm+rules", gloss=text)
     prompt = load_prompt("extract").render(
         profile=describe_profile(profile, domain),
         recent=("Earlier in the chat: " + " | ".join(recent)) if recent else "",

@@ -167,18 +167,38 @@ def multilingual_theme(message: str, delta: Delta, turn: int, multilingual: Conc
     return replace(delta, preferences=delta.preferences + ((Preference("theme", term, "like", turn),) if term else ()))
 
 
-def reconcile(rules: Delta, glossed: Delta) -> Delta:
+def reconcile(rules: Delta, glossed: Delta, text: str = "") -> Delta:
     """Where the rules and the gloss disagree about a theme, the gloss is read: a theme the rules took from a
-    single word of an English description stays only if the gloss says it too, when the gloss names a theme
-    at all. Titles, people, numbers and limits stay with the rules."""
+    single word of an English description stays only if the gloss says it too (in its themes, or as a word
+    of its text, typos allowed: "robery"), when the gloss names a theme at all. Titles, people, numbers and
+    limits stay with the rules."""
     gloss_themes = {f for p in glossed.preferences if p.kind == "theme" for w in _words(p.text)
                     for f in singular_forms(w)}
     if not gloss_themes:
         return rules
+    said = _words(text)
     weak = {id(p) for p in weak_themes(rules)}
-    kept = tuple(p for p in rules.preferences if id(p) not in weak
-                 or any(f in gloss_themes for f in singular_forms(fold(p.text))))
+
+    def supported(theme: str) -> bool:
+        forms = singular_forms(fold(theme))
+        return any(f in gloss_themes for f in forms) or any(
+            fuzz.ratio(f, w) >= 85 for f in forms for w in said)
+
+    kept = tuple(p for p in rules.preferences if id(p) not in weak or supported(p.text))
     return replace(rules, preferences=kept)
+
+
+def copies_example(text: str, message: str, domain: Domain) -> bool:
+    """Does the gloss say no more than a prompt example's answer ("dinosaur, no dinosaurs" for "サメが出てくる
+    映画が見たい", whose example is "恐竜が出てくる映画" -> "dinosaurs"), for a message that is not that example?"""
+    said = {f for w in _words(text) if not NEGATION_ANY.fullmatch(w) for f in singular_forms(w)}
+    for example, line in domain.gloss_examples:
+        answer = {f for w in _words(line) for f in singular_forms(w)}
+        words = {w for w in _words(text) if not NEGATION_ANY.fullmatch(w)}
+        if words and all(any(f in answer for f in singular_forms(w)) for w in words) \
+                and fold(example) != fold(message) and said:
+            return True
+    return False
 
 
 def read_gloss(text: str, message: str, titles: TitleIndex, turn: int, latest_year: int = 2018,
@@ -192,7 +212,7 @@ def read_gloss(text: str, message: str, titles: TitleIndex, turn: int, latest_ye
     domain = domain or movie_domain()
     # a model that cannot read a message answers with a prompt example ("dinosaurs" for サメ): no topic comes
     # from it (what else it says is kept only where the message supports it, as always)
-    copied = any(fold(text) == fold(line) and fold(example) != fold(message) for example, line in domain.gloss_examples)
+    copied = copies_example(text, message, domain)
     said = read_message(text, titles, turn, latest_year, (), lexicon, domain)
     if copied:
         said = replace(said, preferences=tuple(p for p in said.preferences if p.kind != "theme"))
@@ -220,10 +240,15 @@ def read_gloss(text: str, message: str, titles: TitleIndex, turn: int, latest_ye
                 constraints[key] = value
         elif key != "genres_required" and set(_NUMBER.findall(text)) <= numbers:
             constraints[key] = value
-    prefs += [] if copied else concept_themes(text, said, turn, concepts, domain)
-    if in_english(message):  # a theme the gloss copied from an English message was already judged by the rules
-        written = {f for w in _words(message) for f in singular_forms(w)}
-        prefs = [p for p in prefs if p.kind != "theme" or not all(
-            any(f in written for f in singular_forms(w)) for w in _words(p.text))]
+    english = in_english(message)
+    written = {f for w in _words(message) for f in singular_forms(w)} if english else set()
+    copied_words = lambda phrase: bool(_words(phrase)) and all(any(f in written for f in singular_forms(w))
+                                                                for w in _words(phrase))
+    # a theme the gloss copied from an English message was already judged by the rules, and so was the word
+    # a concept would be looked up for ("job" in "one last big job" is not the theme "work")
+    prefs = [p for p in prefs if p.kind != "theme" or not copied_words(p.text)]
+    if not copied:
+        unread = ", ".join(phrase for phrase in re.split(r"[,;/]|\band\b", text) if not copied_words(phrase))
+        prefs += concept_themes(unread, said, turn, concepts, domain)
     # the rules' reading of the message sets the intent
     return Delta(preferences=tuple(prefs), constraints=constraints)

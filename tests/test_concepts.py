@@ -93,3 +93,10 @@ def test_the_gloss_wins_over_one_word_themes_where_they_disagree():
     kept = [p.text for p in reconcile(rules, glossed).preferences]
     assert kept == ["time travel", "Tom Hanks"]
     assert reconcile(rules, Delta()) == rules  # a gloss that names no theme changes nothing
+
+
+def test_a_typo_in_the_gloss_still_supports_the_rules_theme():
+    rules = Delta(preferences=(Preference("theme", "robbery", "like", 1),))
+    glossed = Delta(preferences=(Preference("theme", "crew", "like", 1),))
+    assert [p.text for p in reconcile(rules, glossed, "robery, crew, job").preferences] == ["robbery"]
+    assert reconcile(rules, glossed, "crew, job").preferences == ()

@@ -76,3 +76,20 @@ def test_a_copied_example_gets_no_topic_from_the_concepts_either(full_catalog):
     got = read_gloss(line, "サメが出てくる映画が見たい", TitleIndex.from_catalog(full_catalog), 1,
                      lexicon=Lexicon(full_catalog), domain=domain, concepts=Always())
     assert not got.preferences
+
+
+def test_a_near_copy_of_an_example_answer_is_a_copy(full_catalog):
+    from chat_app.gloss import copies_example
+
+    domain = full_catalog.domain
+    assert copies_example("dinosaur, no dinosaurs", "サメが出てくる映画が見たい", domain)
+    assert not copies_example("shark, ocean", "サメが出てくる映画が見たい", domain)
+    assert not copies_example("dinosaurs", domain.gloss_examples[4][0], domain)  # the example itself
+
+
+@pytest.mark.parametrize("message, foreign", [("un film di pirati", True), ("a dark war drama", False),
+                                              ("zombie movies", False), ("忍者が出てくる映画", True)])
+def test_likely_foreign_needs_a_word_english_does_not_use(message, foreign):
+    from chat_app.reading.language import likely_foreign
+
+    assert likely_foreign(message) is foreign

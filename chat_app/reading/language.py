@@ -6,6 +6,7 @@ Only "is it English, with confidence?" is asked: the spelling mender and the glo
 
 from __future__ import annotations
 
+import re
 from functools import cache, lru_cache
 
 MAX_CHARS = 1500  # the identifier reads this much of a message
@@ -42,7 +43,17 @@ def foreign_language(message: str) -> str | None:
 LIKELY_FOREIGN = 0.5
 
 
+ENGLISH_ZIPF = 2.5  # a word rarer than this in English text (wordfreq) is likely not English
+
+
 def likely_foreign(message: str) -> bool:
-    """More likely in another language than in English, if not with confidence ("un film di pirati": it 0.68)."""
+    """In another language with confidence, or more likely so than English and with a word English does not
+    use ("un film di pirati": it 0.68, "pirati"); "a dark war drama" (nl 0.6) is English."""
+    if foreign_language(message):
+        return True
     language, confidence = _language_identifier().classify(message[:MAX_CHARS])
-    return language != "en" and confidence >= LIKELY_FOREIGN
+    if language == "en" or confidence < LIKELY_FOREIGN:
+        return False
+    from wordfreq import zipf_frequency
+
+    return any(zipf_frequency(w, "en") < ENGLISH_ZIPF for w in re.findall(r"[^\W\d_]{3,}", message.lower()))
