@@ -110,7 +110,7 @@ def rank(services: Services, state: SessionState, fallback_text: str = "",
     synonyms = services.concepts.synonyms if services.concepts is not None else None
     query = compose_query(state.profile, fallback_text=fallback_text, exclude=set(state.shown) | set(unmeant),
                           domain=services.domain, latest_year=services.latest_year, synonyms=synonyms,
-                          known_words=services.lexicon.topic_words if services.lexicon is not None else None)
+                          known_words=services.lexicon.words if services.lexicon is not None else None)
     listwise = services.llm_rerank and services.llm is not None
     k = max(services.k, len(LABELS)) if listwise else services.k
     if services.ranker is not None:

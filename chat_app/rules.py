@@ -16,7 +16,7 @@ from typing import Iterator
 
 from chat_app.profile import Delta, Preference
 from chat_app.reading.language import in_english
-from chat_app.reading.numbers import blank_idioms, decade_in, length_limit_in
+from chat_app.reading.numbers import blank_idioms, decade_in, length_limit_in, person_states
 from chat_app.reading.questions import read_question
 from chat_app.reading.cues import capitalized, seen_cue, surname_evidence, title_evidence
 from retrieval.constraints import LANGUAGE_NAMES
@@ -97,11 +97,12 @@ def search_text(text: str, domain: Domain = movie_domain(), known: frozenset[str
     kept = without_negated(text)
     from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-    plain = _COMMON | _ASKING | GENERIC | set(STOPWORDS_EN_PLUS) | {w.lower() for w in domain.nouns + domain.plural_nouns}
+    plain = _COMMON | _ASKING | GENERIC | person_states() | set(STOPWORDS_EN_PLUS) \
+        | {w.lower() for w in domain.nouns + domain.plural_nouns}
     content = [w for w in fold(kept).split() if w not in plain and len(w) > 2
                and (known is None or any(f in known for f in singular_forms(w)))]
-    # words the catalog never uses ("idk something good") are no description to search by: the answer is then
-    # widely loved items and a question back
+    # words the catalog never uses anywhere ("idk something good") are no description to search by: the answer
+    # is then widely loved items and a question back
     return kept if len(content) >= MIN_SEARCH_WORDS else ""
 
 

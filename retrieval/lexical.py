@@ -124,7 +124,6 @@ class Lexicon:
         # words used in some item's keywords or tags, and by how many items ("vietnam", "mob"; not "before")
         self._tagged = Counter(w for item in catalog for w in {w for v in item.keywords + item.tags
                                                                for w in fold(v).split()})
-        self.topic_words = frozenset(self._tagged)  # words some item's keywords or tags use
 
     @staticmethod
     def _vocabulary(catalog: Catalog) -> tuple[dict[str, tuple[str, str, int]], frozenset[str]]:

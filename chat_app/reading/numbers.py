@@ -29,6 +29,12 @@ def taste_idioms(path: Path = DATA) -> re.Pattern:
     return re.compile(r"\b(?:" + "|".join(idioms) + r")\b", re.IGNORECASE)
 
 
+@cache
+def person_states(path: Path = DATA) -> frozenset[str]:
+    """Words for how the person is ("bored", "tired"), not for what the items are about."""
+    return frozenset(str(w).lower() for w in yaml.safe_load(path.read_text(encoding="utf-8"))["person_states"])
+
+
 def blank_idioms(text: str) -> str:
     """The text with those expressions replaced by spaces (offsets kept)."""
     return taste_idioms().sub(lambda m: " " * len(m.group(0)), text)
