@@ -70,9 +70,10 @@ def build_services(settings: Settings, *, progress: bool = True, embedder=None, 
         latest_year=max(years) if years else 2018, llm_rerank=settings.llm_rerank, rerank_blend=settings.rerank_blend,
         lexicon=Lexicon(catalog), reading=settings.reading,
         # the catalog's topic words, embedded once and kept beside the index (retrieval.concepts)
-        concepts=ConceptIndex.build(catalog, embedder, settings.index_dir),
+        concepts=ConceptIndex.build(catalog, embedder, settings.cache_dir / "concepts"),
         multilingual=ConceptIndex.build(catalog, MultilingualEmbedder(threads=settings.embed_threads,
-                                                                      lock=compute_lock), settings.index_dir)
+                                                                      lock=compute_lock),
+                                    settings.cache_dir / "concepts")
         if settings.multilingual else None,
         # the learned reranker (falls back to the hand weights, with a log line, when it cannot load)
         weights=ltr.load(mode=settings.ranker) if settings.ranker != "weights" else RerankWeights(),

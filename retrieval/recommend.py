@@ -11,6 +11,8 @@ here, after the filter, not assumed.
 
 from __future__ import annotations
 
+import random
+
 import math
 from dataclasses import dataclass, field, replace
 
@@ -178,14 +180,14 @@ def nothing_asked(query: Query) -> bool:
 
 
 LOVED_PRIOR = 50  # ratings of the catalog's mean that a rating average is shrunk towards
-LOVED_POOL = 30  # the best-loved items a vague request's picks are drawn from
+LOVED_POOL = 40  # the best-loved items a vague request's picks are drawn from
 
 
 def widely_loved(query: Query, catalog: Catalog, k: int, seed: int = 0) -> list[Ranked]:
     """k items within the limits that most people rated highly (a rating mean shrunk towards the catalog's
     mean by LOVED_PRIOR ratings), no two sharing half their categories: a varied answer to a vague request.
-    `seed` picks where among the LOVED_POOL best-loved the choice starts, so different vague messages do not
-    all get the same five."""
+    `seed` shuffles the LOVED_POOL best-loved before the choice, so different vague messages do not all get
+    the same five."""
     exclude = excluded(query)
     rated = [i for i in catalog if i.mean_rating and i.num_ratings]
     if not rated:  # a catalog without ratings: its most notable items
@@ -194,8 +196,8 @@ def widely_loved(query: Query, catalog: Catalog, k: int, seed: int = 0) -> list[
     loved = sorted((i for i in rated if fits(i, query, exclude)),
                    key=lambda i: -(i.mean_rating * i.num_ratings + mean * LOVED_PRIOR) / (i.num_ratings + LOVED_PRIOR))
     pool = loved[:LOVED_POOL]
-    start = seed % len(pool) if pool else 0
-    loved = pool[start:] + pool[:start] + loved[LOVED_POOL:]
+    random.Random(seed).shuffle(pool)
+    loved = pool + loved[LOVED_POOL:]
     picks = []
     for item in loved:  # of different kinds: no two sharing half their categories
         kinds = set(item.genres)
