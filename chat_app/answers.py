@@ -29,13 +29,18 @@ def _role(item: Item, field: str, domain: Domain) -> str:
 
 
 def _frightening(item: Item, domain: Domain) -> str:
-    dark = [g for g in item.genres if g in ("Horror", "Thriller", "War", "Crime")]
+    """From the categories the domain's "scary" mood favours, in its file's order (the first is the frightening
+    kind itself: Horror), and the item's own catalog words."""
+    rule = domain.mood_categories.get(domain.moods.get("scary", "scary"))
+    favoured = list(rule.favour) if rule else []
     words = [k for k in item.keywords + item.tags if any(w in k.lower() for w in FRIGHTENING_WORDS)][:3]
     said = f" (its catalog words: {', '.join(words)})" if words else ""
-    if "Horror" in item.genres:
-        return f"{item.label} is listed as horror{said}: yes, it is meant to scare."
+    dark = [g for g in item.genres if g in favoured]
+    if favoured and favoured[0] in item.genres:
+        return f"{item.label} is listed as {favoured[0].lower()}{said}: yes, it is meant to scare."
     if dark or words:
-        kinds = f"listed as {_list([g.lower() for g in dark])}" if dark else "not listed as horror"
+        kinds = f"listed as {_list([g.lower() for g in dark])}" if dark else \
+            f"not listed as {favoured[0].lower()}" if favoured else "not listed as frightening"
         return f"{item.label} is {kinds}{said}: tense or dark in places."
     listed = f"listed as {_list([g.lower() for g in item.genres])}" if item.genres else "not listed under any kind"
     return f"{item.label} is {listed}, with nothing in its catalog entry about fear or violence."

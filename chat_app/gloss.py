@@ -191,12 +191,12 @@ def reconcile(rules: Delta, glossed: Delta, text: str = "") -> Delta:
 def copies_example(text: str, message: str, domain: Domain) -> bool:
     """Does the gloss say no more than a prompt example's answer ("dinosaur, no dinosaurs" for "サメが出てくる
     映画が見たい", whose example is "恐竜が出てくる映画" -> "dinosaurs"), for a message that is not that example?"""
-    said = {f for w in _words(text) if not NEGATION_ANY.fullmatch(w) for f in singular_forms(w)}
+    words = [w for w in _words(text) if not NEGATION_ANY.fullmatch(w)]
+    if not words:
+        return False
     for example, line in domain.gloss_examples:
         answer = {f for w in _words(line) for f in singular_forms(w)}
-        words = {w for w in _words(text) if not NEGATION_ANY.fullmatch(w)}
-        if words and all(any(f in answer for f in singular_forms(w)) for w in words) \
-                and fold(example) != fold(message) and said:
+        if fold(example) != fold(message) and all(any(f in answer for f in singular_forms(w)) for w in words):
             return True
     return False
 

@@ -31,7 +31,7 @@ from retrieval.concepts import ConceptIndex
 from retrieval.domain import Domain, movie_domain
 from retrieval.embeddings import Embedder
 from retrieval.lexical import Lexicon
-from retrieval.recommend import Query, Ranked, nothing_asked, recommend, widely_loved
+from retrieval.recommend import Query, Ranked, nothing_asked, recommend
 from retrieval.rerank import RerankWeights
 from retrieval.store import ItemIndex
 from retrieval.titles import TitleIndex
@@ -115,12 +115,11 @@ def rank(services: Services, state: SessionState, fallback_text: str = "",
     k = max(services.k, len(LABELS)) if listwise else services.k
     if services.ranker is not None:
         picks = services.ranker(query, k)
-    elif nothing_asked(query):  # "surprise me": widely loved, varied by the message
-        picks = widely_loved(query, services.catalog, k, seed=zlib.crc32(fallback_text.encode("utf-8")))
     else:
         picks = recommend(query, services.catalog, services.index, services.embedder, services.cf, k=k,
                           n_candidates=services.n_candidates, weights=services.weights, lexicon=services.lexicon,
-                          comention=services.comention)
+                          comention=services.comention,
+                          seed=zlib.crc32(fallback_text.encode("utf-8")))  # "surprise me": varied by the message
     if listwise:
         reordered = listwise_rerank(services.llm, state.user_messages[-4:], state.profile,
                                     [p.item for p in picks], blend=services.rerank_blend, domain=services.domain)

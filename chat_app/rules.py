@@ -141,8 +141,6 @@ class Vocabulary:
     seen: re.Pattern  # "seen", "watched" ("read" for books)
     seen_all: re.Pattern  # "seen them all"
     seen_every: re.Pattern  # "seen every ..."
-    reference_before: re.Pattern  # a short or common word counts as a title only right after these: "I loved Up"
-    taste_before: re.Pattern  # a title typed in lower case counts right after these ("like the matrix")
     anaphora: re.Pattern  # "it", "that one", "that movie" when the last reply had a single pick
     recent: re.Pattern  # "newer movies"
     lengths: tuple[tuple[re.Pattern, Unit], ...]  # "under 2 hours", "under 300 pages": tried in order
@@ -171,10 +169,6 @@ def vocabulary(domain: Domain | None = None) -> Vocabulary:
         seen_all=re.compile(rf"\b(seen|saw|{past})\s+(them all|all of (them|these|those)|these|those|all)\b",
                             re.IGNORECASE),
         seen_every=re.compile(rf"\b(seen|{past}|saw)\s+(every|all|all the|all of the|each)\s+$", re.IGNORECASE),
-        reference_before=re.compile(rf"\b(loved|liked|enjoyed|saw|seen|{past}|like|love|adore|hated|than|as|about)"
-                                    r"\s+$", re.IGNORECASE),
-        taste_before=re.compile(rf"\b(loved|liked|enjoyed|saw|seen|{past}|like|love|adore|hated|than)\s+$",
-                                re.IGNORECASE),
         anaphora=re.compile(r"\b(it|that one|this one|" + "|".join(f"that {re.escape(n)}|this {re.escape(n)}"
                                                                    for n in domain.nouns) + r")\b", re.IGNORECASE),
         recent=re.compile(rf"\b(recent|new(er)? (ones|{_words(domain.plural_nouns)}|releases|stuff)|latest)\b"),

@@ -431,10 +431,12 @@ def score(cands: Candidates, query: Query, catalog: Catalog, index: ItemIndex, *
 
 def recommend(query: Query, catalog: Catalog, index: ItemIndex, embedder: Embedder, cf: ItemCF | None,
               *, k: int = 5, n_candidates: int = 50, weights: RerankWeights = RerankWeights(),
-              lexicon: Lexicon | None = None, comention: CatalogCoMention | None = None) -> list[Ranked]:
+              lexicon: Lexicon | None = None, comention: CatalogCoMention | None = None,
+              seed: int = 0) -> list[Ranked]:
     """The app's ranking: candidates from every source (or the items the request requires), reranked by
-    weighted features with MMR; with nothing to go on, widely loved items of different kinds."""
+    weighted features with MMR; with nothing to go on, widely loved items of different kinds (`seed` varies
+    which, see `widely_loved`)."""
     if nothing_asked(query):
-        return widely_loved(query, catalog, k)
+        return widely_loved(query, catalog, k, seed)
     cands = gather(query, catalog, index, embedder, cf, max(n_candidates, k), lexicon, k, comention)
     return score(cands, query, catalog, index, k=k, weights=weights, lexicon=lexicon)

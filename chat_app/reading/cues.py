@@ -66,10 +66,6 @@ def very_common(word: str) -> bool:
     return zipf_frequency(word.lower(), "en") >= VERY_COMMON_ZIPF
 
 
-def all_ordinary(words: list[str], extra: frozenset[str] = frozenset()) -> bool:
-    return all(ordinary(w) or w.lower() in extra for w in words)
-
-
 def shouting(text: str) -> bool:
     """Is the message written with no lower-case letters (capitals then say nothing)?"""
     letters = [c for c in text if c.isalpha() and c.lower() != c.upper()]
