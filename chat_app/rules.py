@@ -136,7 +136,7 @@ class Vocabulary:
 
     domain: Domain
     common: frozenset[str]  # one-word titles that count only after "loved", "seen", ...
-    past: str  # the domain's past-tense verbs as a regex alternation ("watched"; "read" for books)
+    past: str  # the domain's past-tense verbs and "already did" as a regex alternation: a title follows them
     nouns: frozenset[str]  # "movie", "films": a lower-case phrase ending in one is a description
     seen: re.Pattern  # "seen", "watched" ("read" for books)
     seen_all: re.Pattern  # "seen them all"
@@ -152,6 +152,7 @@ class Vocabulary:
 def vocabulary(domain: Domain | None = None) -> Vocabulary:
     domain = domain or movie_domain()
     past = "|".join(re.escape(w) for w in domain.verb_past)
+    past_cues = past + "|already did|already done"  # "already did vertigo": a title follows
     lengths = []
     if domain.length:
         for unit in domain.length.units:
@@ -163,9 +164,9 @@ def vocabulary(domain: Domain | None = None) -> Vocabulary:
     any_length = re.compile(rf"\b(any ({_words(domain.length.any_words)})|length doesn'?t matter)\b") \
         if domain.length and domain.length.any_words else None
     return Vocabulary(
-        domain, frozenset(_COMMON | {w.lower() for w in domain.not_titles}), past,
+        domain, frozenset(_COMMON | {w.lower() for w in domain.not_titles}), past_cues,
         frozenset(w.lower() for w in domain.nouns + domain.plural_nouns),
-        seen=re.compile(rf"\b(seen|saw|{past}|already (?:know|{past}|seen))\b", re.IGNORECASE),
+        seen=re.compile(rf"\b(seen|saw|{past}|already (?:know|did|done|{past}|seen))\b", re.IGNORECASE),
         seen_all=re.compile(rf"\b(seen|saw|{past})\s+(them all|all of (them|these|those)|these|those|all)\b",
                             re.IGNORECASE),
         seen_every=re.compile(rf"\b(seen|{past}|saw)\s+(every|all|all the|all of the|each)\s+$", re.IGNORECASE),
@@ -299,9 +300,12 @@ PICK_REFERENCE = re.compile(
     r"|\b(?P<o2>first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\s+one\b", re.IGNORECASE)
 _PUT_OFF = re.compile(r"\b(boring|meh|nope|not for me|not that|no to|hate|hated|dislike|skip|pass on|"
                       r"don'?t like|didn'?t like|not into|awful|bad)\b", re.IGNORECASE)
-_DRAWN = re.compile(r"\b(more like|like|liked|love|loved|enjoyed|great|perfect|yes|sounds good|interesting|nice|"
+_DRAWN = re.compile(r"\b(more like|like(?!\s+(?:\d|a (?:million|hundred|thousand)|(?:ten|twenty|fifty|a hundred) times))|liked|love|loved|enjoyed|great|perfect|yes|sounds good|interesting|nice|"
                     r"good one|awesome|amazing|favou?rite|my (?:style|thing|taste|jam|kind of|type of|sort of)|"
                     r"cup of tea|up my (?:alley|street)|appeals?|intrigu\w*|fun)\b", re.IGNORECASE)
+# what is seen is not wanted again when they ask for something else ("watched frozen 400 times, pls something else")
+_ELSE = re.compile(r"\b(?:something|anything|smth|sth) (?:else|different|new)\b|\bnot (?:that|those|these) again\b",
+                   re.IGNORECASE)
 _HOLD_BACK = re.compile(r"\b(" + NEGATIONS + r"|haven'?t|hasn'?t|have not|wasn'?t|not sure)\b", re.IGNORECASE)
 
 
@@ -424,7 +428,9 @@ def spot_terms(masked: str, lexicon: Lexicon, taken: set[str], turn: int,
         if term.text.lower() in taken or " ".join(words) in plain \
                 or all(w in plain or w.rstrip("s") in plain for w in words):
             continue  # "science fiction" is the category Sci-Fi, not a word its films must carry
-        if term.kind in ("person", "studio") and len(words) == 1 and not surname_evidence(masked, start, end):
+        nickname = " ".join(words) != fold(term.text)  # "the rock" for Dwayne Johnson, "arnie"
+        if term.kind in ("person", "studio") and (len(words) == 1 or nickname) \
+                and not surname_evidence(masked, start, end):
             continue  # "the folks in power" is not Robert Folk; "Kubrick", "films by Stone", "tom hanks" are people
         kind = "theme" if term.kind in ("theme", "country") else term.kind
         # "no mafia stuff" and "they've seen every Pixar movie" both ask for something else
@@ -502,7 +508,8 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
     def take_titles(masked: str, spotted) -> str:
         for item_id, surface, start, end in spotted:
             clause = _clause(masked, start, end)
-            if item_id and (seen_cue(masked, start) or vocab.seen.search(clause) and not _DRAWN.search(clause)):
+            if item_id and (seen_cue(masked, start) or vocab.seen.search(clause)
+                            and (not _DRAWN.search(clause) or _ELSE.search(masked))):
                 # "we already saw Toy Story", "besides Halloween", "other than Titanic": exclude it and the
                 # items of the same title (the remake), say nothing about taste
                 seen.extend(titles.same_title(surface) or [item_id])

@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from wordfreq import zipf_frequency
 
 from retrieval.catalog import Catalog, Item
 from retrieval.match import FIELDS, _pattern, field_values, fold, singular_forms
@@ -48,6 +49,7 @@ GENERIC = frozenset("""
 TOPIC_RATIO = 0.3
 _NUMERIC = re.compile(r"\d+(?:'?s)?")  # "1980s", "80's", "13": not names ("A24" is one)
 MAX_PHRASE_WORDS = 4
+PLAIN_WORD_ZIPF = 4.0  # a surname this frequent in English is also a word (chat_app/reading/cues.py: ORDINARY_ZIPF)
 
 
 @lru_cache(maxsize=1)
@@ -60,6 +62,15 @@ def _nicknames() -> dict[str, tuple[str, ...]]:
     for short, name in table.items():
         out.setdefault(str(name).lower(), []).append(str(short).lower())
     return {name: tuple(shorts) for name, shorts in out.items()}
+
+
+@lru_cache(maxsize=1)
+def _aliases() -> dict[str, str]:
+    """folded alias -> the credited name it stands for, from data/aliases.yaml ("arnie" -> "Arnold Schwarzenegger")."""
+    import yaml
+
+    table = yaml.safe_load((Path(__file__).parent / "data" / "aliases.yaml").read_text(encoding="utf-8"))
+    return {" ".join(fold(str(alias)).split()): str(name) for alias, name in table.items()}
 
 
 @lru_cache(maxsize=1)
@@ -177,6 +188,11 @@ class Lexicon:
                 alias = " ".join([short] + words[1:])
                 if alias not in vocab and alias not in seen:
                     vocab[alias] = (text, kind, len(ids))
+        # what people call a credited person ("arnie", "scarjo", "the rock"): data/aliases.yaml
+        credited = {fold(text): (text, len(ids)) for text, kind, ids in seen.values() if kind == "person"}
+        for alias, name in _aliases().items():
+            if alias not in vocab and fold(name) in credited:
+                vocab[alias] = (credited[fold(name)][0], "person", credited[fold(name)][1])
         # a well-known surname alone names its person ("Kubrick", "Scorsese") when one person holds most of
         # the films under that name and plain descriptions never use it as a word
         by_surname: dict[str, Counter] = {}
@@ -190,8 +206,9 @@ class Lexicon:
             if (len(surname) >= 4 and surname not in common and not taken and films >= 3
                     and films >= 0.6 * total and films >= 2 * prose[surname]):
                 vocab[surname] = (seen[top][0], "person", films)
-                if prose[surname]:  # also a plain word ("Wolf", "Ford"): only when written with a capital
-                    capitalized.add(surname)
+                if prose[surname] and zipf_frequency(surname, "en") >= PLAIN_WORD_ZIPF:
+                    capitalized.add(surname)  # also a plain word ("Wolf", "Ford"): only when written with a
+                    # capital; one that descriptions use as a name ("a Hitchcock thriller") needs none
         return vocab, frozenset(capitalized)
 
     # ---- literal matching ----

@@ -65,6 +65,8 @@ def test_no_trap_word_is_linked_and_the_controls_are(parts, reader):
     ("something with real emotional gravity", "gravity"),
     ("is there a universal crowd pleaser?", "universal"),
     ("anything like it?", "it"),
+    ("a prison break movie set on the rock", "rock"),  # a nickname of ordinary words needs a cue
+    ("a stone cold thriller", "stone"),  # a surname that is an English word needs a capital or a cue
 ])
 def test_an_ordinary_word_without_a_cue_stays_a_word(parts, reader, message, word):
     assert not any(_has_word(n, word) for n in linked(reader(message), parts[0]))
@@ -77,6 +79,11 @@ def test_an_ordinary_word_without_a_cue_stays_a_word(parts, reader, message, wor
     ("Kubrick please", "Stanley Kubrick"),
     ("jimmy stewart movies, the old black and white ones", "James Stewart"),  # a short given name, from data
     ("something with will smith", "Will Smith"),  # a full name is evidence of its own
+    ("hitchcock marathon this weekend", "Alfred Hitchcock"),  # a surname that is no English word, in lower case
+    ("what else has fincher got", "David Fincher"),
+    ("arnie movies but no westerns", "Arnold Schwarzenegger"),  # what people call them, from data/aliases.yaml
+    ("scarjo movies?", "Scarlett Johansson"),
+    ("the rock movies where he is funny", "Dwayne Johnson"),  # a nickname of ordinary words, with a cue
 ])
 def test_a_cued_or_distinctive_name_is_linked(parts, reader, message, name):
     assert name in linked(reader(message), parts[0])
@@ -100,3 +107,22 @@ def test_evidence_rules_on_their_own():
     assert title_evidence("Inception and Interstellar", 0, 9) == "rare word"
     assert surname_evidence("the folks in power", 4, 9) is None
     assert surname_evidence("films by Stone", 9, 14) == "cue"
+
+
+@pytest.mark.parametrize("message, titles", [
+    ("ok ive seen fight club and se7en obvs, what else has fincher got", ["Fight Club", "Seven"]),
+    ("hitchcock marathon, already did vertigo + north by northwest", ["Vertigo", "North by Northwest"]),
+    ("we've watched frozen and tangled like 400 times each pls something else", ["Frozen", "Tangled"]),
+])
+def test_titles_listed_after_seen_are_seen_and_not_liked(parts, reader, message, titles):
+    """A lower-case list after "seen"/"already did": a rare word or several words listed after a cued title is
+    a title too; asking for "something else" after it likes none of them."""
+    catalog = parts[0]
+    delta = reader(message)
+    assert set(titles) <= {catalog.get(i).title for i in delta.seen}
+    assert not any(p.kind == "item" and p.polarity == "like" for p in delta.preferences)
+
+
+def test_watched_and_more_like_that_still_likes_it(parts, reader):
+    delta = reader("we watched taken last night, more like that")
+    assert any(p.kind == "item" and p.polarity == "like" for p in delta.preferences) and delta.seen

@@ -28,7 +28,23 @@ def test_a_question_names_what_is_asked_and_of_which_picks(message, asks, items)
     assert question is not None and question.asks == asks and list(question.items) == items
 
 
-@pytest.mark.parametrize("message", ["anything like #2?", "is there something shorter than the first one?",
+@pytest.mark.parametrize("message, asks, items", [
+    ("wait who made #1", "directors", ["a"]),
+    ("whos in the 2nd one", "cast", ["b"]),
+    ("and the last one, is that animated or live action", "genres", ["e"]),
+    ("ok so whats #4 about", "about", ["d"]),
+    ("hmm how long's the third one exactly", "length", ["c"]),
+])
+def test_questions_typed_informally_are_questions(message, asks, items):
+    """Leading fillers, a question after a comma, and contractions without their apostrophe."""
+    referenced = {"#1": ["a"], "2nd": ["b"], "last": ["e"], "#4": ["d"], "third": ["c"]}
+    ref = next((v for k, v in referenced.items() if k in message), [])
+    question = read_question(message, ref, [], PICKS, movie_domain())
+    assert question is not None and question.asks == asks and list(question.items) == items
+
+
+@pytest.mark.parametrize("message", ["anything like #2?", "ok so something funny, and what about dogs",
+                                     "wait, more like the first one", "is there something shorter than the first one?",
                                      "something scary please", "more like the third one", "who directed Heat"])
 def test_a_request_is_not_a_question_about_the_picks(message):
     assert read_question(message, [], [], PICKS, movie_domain()) is None

@@ -112,7 +112,7 @@ def listed_after_cue(text: str, start: int, cues: str) -> bool:
     """"seen Signs and Split": a capitalised span after "and", "or" or a comma that follows a cued title in the
     same clause."""
     before = re.split(r"[.;!?]|\bbut\b", text[max(0, start - 80):start])[-1]
-    joins = r"(?:,|\band\b|\bor\b|&)" if capitalized(text, start, start + 1) else r"(?:\band\b|\bor\b|&)"
+    joins = r"(?:,|\band\b|\bor\b|&|\+)" if capitalized(text, start, start + 1) else r"(?:\band\b|\bor\b|&|\+)"
     return bool(re.search(joins + r"\s*(?:the\s+)?$", before)) and bool(
         re.search(rf"\b(?:{cues})\s+\S", before, re.IGNORECASE))
 
@@ -156,8 +156,9 @@ def title_evidence(text: str, start: int, end: int, extra_ordinary: frozenset[st
         return "cue"  # "I loved Up", "my dad loves the great escape"; not "I love horses"
     if caps and (not common or len(words) >= 2):
         return "capitals"
-    if (caps or len(words) >= 2) and listed_after_cue(text, start, strong + "|" + WEAK_TITLE_CUES):
-        return "cue"  # "seen Signs and Split", "loves the great escape and the dirty dozen"
+    if (caps or len(words) >= 2 or not common) and listed_after_cue(text, start, strong + "|" + WEAK_TITLE_CUES):
+        return "cue"  # "seen Signs and Split", "loves the great escape and the dirty dozen", "seen fight club
+        # and se7en"
     if not common and (caps or len(words) >= 2) and not shouting(text[start:end]):
         return "rare words"
     if not common and len(words) == 1 and text[start:end][:1].isupper() and not shouting(text) and not language:
@@ -166,10 +167,14 @@ def title_evidence(text: str, start: int, end: int, extra_ordinary: frozenset[st
 
 
 def surname_evidence(text: str, start: int, end: int) -> str | None:
-    """Why a single word is a person's surname or a studio's name ("Kubrick", "films by Stone", "Pixar"), or None
-    ("the folks in power", "a universal crowd pleaser", "emotional gravity")."""
-    word = text[start:end]
-    if not ordinary(word, foreign_language(text)):
+    """Why a single word, or a nickname of ordinary words, is a person's or a studio's name ("Kubrick", "films by
+    Stone", "Pixar", "the rock movies"), or None ("the folks in power", "a universal crowd pleaser", "emotional
+    gravity", "a film set on the rock")."""
+    words = re.findall(r"[^\W_]+", text[start:end])
+    while len(words) > 1 and words[0].lower() in ("a", "an", "the"):
+        words = words[1:]  # "the rock" is as ordinary as "rock"
+    language = foreign_language(text)
+    if not all(ordinary(w, language) for w in words):
         return "rare word"
     if cue_before(text, start, PERSON_CUES) or re.match(r"(?:['’]s)?\s+(?:\w+\s+)?(?:movies|films|flicks|books|"
                                                          r"novels|games|work|stuff)\b", text[end:], re.IGNORECASE):

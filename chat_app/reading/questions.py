@@ -30,12 +30,25 @@ ASKS = (
     ("scary", r"\b(?:scary|frightening|creepy|violent|gory|gruesome|disturbing|intense|graphic|bloody|too dark)\b"),
     ("about", r"\bwhat(?:'s|’s| is| are)? (?:it|that|this|they|the \w+ one|#\d|[^?]{1,60}?)(?: one)? about\b|\bplot\b"
               r"|\bwhat happens\b|\bstory\b|\btell me (?:more )?about\b|\bdescribe\b|\bsummary\b"),
-    ("genres", r"\bwhat (?:kind|sort|type) of\b|\bgenre\b|\bis (?:it|that) (?:a )?(?:comedy|funny|horror|drama)\b"),
+    ("genres", r"\bwhat (?:kind|sort|type) of\b|\bgenres?\b|\bis (?:it|that) (?:a )?(?:comedy|funny|horror|drama)\b"
+               r"|\banimated\b|\blive[- ]action\b|\bcartoon\b"),
     ("rating", r"\bany good\b|\bis (?:it|that one|this one) good\b|\brated\b|\brating\b|\bworth (?:it|watching|"
                r"reading)\b|\breviews?\b"),
 )
-_QUESTION = re.compile(r"\?\s*$|^\s*(?:who|what|whats|what's|how|is|isn't|are|does|did|was|were|when|which|can|"
-                       r"could|would|tell me|describe)\b", re.IGNORECASE)
+# a question starts a clause with one of these, or ends with "?"; what comes before it in the clause is a filler
+# ("wait who made #1", "and the last one, is that animated?", "ok so how long is it")
+_QUESTION = re.compile(r"\?\s*$|(?:^|[,;:.!]|\b(?:wait|ok|okay|so|and|also|oh|hmm+|um+|btw|but|hey|quick question|"
+                       r"actually|sorry|then|lol))\s*(?:who|what|how|is|isn't|are|does|did|was|were|when|which|can|"
+                       r"could|would|tell me|describe)(?:'s|’s)?\b", re.IGNORECASE)
+# what people type without the apostrophe: "whos in it", "hows the 2nd one", "whats #3 about", "isnt it"
+_INFORMAL = {"whos": "who's", "whats": "what's", "hows": "how's", "whens": "when's", "wheres": "where's",
+             "isnt": "isn't", "doesnt": "doesn't", "wasnt": "wasn't", "arent": "aren't"}
+_INFORMAL_WORD = re.compile(r"\b(" + "|".join(_INFORMAL) + r")\b", re.IGNORECASE)
+
+
+def formal(text: str) -> str:
+    """The message with the apostrophes people leave out put back ("whos in it" -> "who's in it")."""
+    return _INFORMAL_WORD.sub(lambda m: _INFORMAL[m.group(1).lower()], text)
 # asking for items, not about them
 _REQUEST = re.compile(r"\b(?:something|anything|another|other ones?|others|more like|more of|recommend|suggest|"
                       r"similar|instead|alternatives?|is there|are there|any (?:more|other)|give me|show me|"
@@ -67,6 +80,7 @@ def read_question(text: str, referenced: list[str], titled: list[str], last_pick
                   domain: Domain) -> Question | None:
     """The question a message asks about shown items, or None. `referenced` are the picks it numbers ("#2",
     "the first one"), `titled` the catalog items it names by title."""
+    text = formal(text)
     if not _QUESTION.search(text) or _REQUEST.search(text):
         return None
     asks = what_is_asked(text, domain)
