@@ -16,7 +16,7 @@ from typing import Iterator
 
 from chat_app.profile import Delta, Preference
 from chat_app.reading.language import in_english
-from chat_app.reading.numbers import blank_idioms, decade_in, length_limit_in, person_states
+from chat_app.reading.numbers import blank_idioms, decade_in, length_limit_in, person_states, spelled_as_digits
 from chat_app.reading.questions import read_question
 from chat_app.reading.cues import capitalized, seen_cue, surname_evidence, title_evidence
 from retrieval.constraints import LANGUAGE_NAMES
@@ -122,6 +122,12 @@ _COMMON = {"something", "anything", "tonight", "the", "and", "please", "thanks",
 # "under", "no longer than", "nothing over": what caps the domain's length
 _LIMIT = (r"\b(?:under|less than|shorter than|at most|max(?:imum)?|no (?:more|longer) than|within|"
           r"(?:nothing|not|none|no \w+)\s+(?:over|longer than|more than|above))\s*")
+# after the amount: "90 min max", "2 hours tops", "100 minutes or less"
+_LIMIT_AFTER = r"\s*(?:max(?:imum)?\b|tops\b|or (?:less|under|shorter)\b|at (?:the )?most\b)"
+# time to spend: "i only got like 90 min before bed", "we have about 2 hours"; not what another thing lasts
+# ("got a 6 hr drive tomorrow", "have a 2 hour flight")
+_BUDGET = r"\b(?:only|just)?\s*(?:got|have|has|had)\s+(?:like\s+|about\s+|around\s+|maybe\s+|roughly\s+)?"
+_NOT_ITS_LENGTH = r"(?!\s*(?:[\w-]+\s+)?(?:drive|flight|trip|commute|ride|layover|wait|class|shift|meeting|train)s?\b)"
 _AMOUNT_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3}
 
 
@@ -160,7 +166,10 @@ def vocabulary(domain: Domain | None = None) -> Vocabulary:
             number = r"(\d+(?:\.\d+)?|an?|one|two|three)\s*(?:and a half\s*)?" if unit.fractions \
                 else rf"(\d{{{low},{high}}})\s*"
             tail = r"(?:\s+and a half)?" if unit.fractions else ""
-            lengths.append((re.compile(_LIMIT + number + rf"(?:{_words(unit.words)})\b" + tail), unit))
+            said = number + rf"(?:{_words(unit.words)})\b" + tail
+            lengths.append((re.compile(_LIMIT + said), unit))  # "under 2 hours"
+            lengths.append((re.compile(r"\b" + said + _LIMIT_AFTER), unit))  # "90 min max", "2 hours or less"
+            lengths.append((re.compile(_BUDGET + said + _NOT_ITS_LENGTH), unit))  # "only got like 90 min"
     any_length = re.compile(rf"\b(any ({_words(domain.length.any_words)})|length doesn'?t matter)\b") \
         if domain.length and domain.length.any_words else None
     return Vocabulary(
@@ -540,7 +549,7 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
         masked = spell_out(lexicon.correct(masked, keep=NEGATION_WORDS) if in_english(text) else masked)
         masked = take_titles(masked, outside_names(masked, [s for s in spot_titles(masked, titles, domain) if s[0]]))
     lower = masked.lower()
-    constraints, lifted = years_and_length(masked, latest_year, domain)
+    constraints, lifted = years_and_length(spelled_as_digits(masked), latest_year, domain)
     if "year_min" not in constraints and "year_max" not in constraints and (decade := decade_in(text)):
         constraints["year_min"], constraints["year_max"] = decade  # "90년대", "anni '70", "80er Jahre"
     if "length_max" not in constraints and (cap := length_limit_in(text, domain)):
@@ -572,8 +581,10 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
                 prefs.append(Preference("mood", mood, "dislike" if _negated(lower, m.start()) else "like", turn))
     if code := language_said(masked, domain):
         constraints["languages"] = (code,)
-    if audience := audience_said(masked, domain):
+    if audience := audience_said(spelled_as_digits(masked), domain):
         constraints["audience"] = audience
+        for _, pattern, _ in vocab.audiences:  # "for my daughter", "grandkids": who it is for, not a topic
+            masked = pattern.sub(lambda m: " " * len(m.group(0)), masked)
     if lexicon is not None:  # first, so a name the catalog knows gets the catalog's kind (a studio, a theme)
         masked = blank_idioms(masked)  # "not a fan of musicals" says nothing about fans
         prefs += spot_terms(masked, lexicon, {p.text.lower() for p in prefs}, turn, domain)

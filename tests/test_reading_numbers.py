@@ -5,6 +5,9 @@ from pathlib import Path
 import pytest
 
 from chat_app.reading.numbers import decade_in, length_limit_in
+from chat_app.rules import read_message
+from retrieval.lexical import Lexicon
+from retrieval.titles import TitleIndex
 from retrieval.domain import load_domain, movie_domain
 
 
@@ -13,7 +16,7 @@ from retrieval.domain import load_domain, movie_domain
     ("ein Film aus den 80er Jahren", 1980), ("achtziger Jahre Komödie", 1980), ("películas de los 80", 1980),
     ("des films des années 90", 1990), ("フランス映画、1960年代", 1960), ("九十年代的香港电影", 1990),
     ("фильмы 80-х", 1980), ("lata 80.", 1980), ("80'ler filmi", 1980), ("filmes dos anos 60", 1960),
-    ("films uit de jaren 70", 1970),
+    ("films uit de jaren 70", 1970), ("einen alten Krimi aus den Fünfzigern", 1950),
 ])
 def test_a_decade_in_another_language(message, decade):
     assert decade_in(message) == (decade, decade + 9)
@@ -29,6 +32,8 @@ def test_no_decade_where_none_is_said(message):
     ("фильм не длиннее полутора часов", 90), ("unter zwei Stunden bitte", 120), ("unter 100 Minuten", 100),
     ("moins de 2 heures", 120), ("menos de dos horas", 120), ("meno di 90 minuti", 90), ("2時間以内の映画", 120),
     ("90分钟以内", 90), ("2시간 이내 영화", 120), ("korter dan anderhalf uur", 90),
+    ("pas plus d'une heure et demie svp", 90), ("una comedia que no dure más de dos horas", 120),  # elided, halves
+    ("komedia romantyczna, ale nie dłuższa niż półtorej godziny", 90),
 ])
 def test_a_length_limit_in_another_language(message, minutes):
     assert length_limit_in(message, movie_domain()) == minutes
@@ -37,3 +42,29 @@ def test_a_length_limit_in_another_language(message, minutes):
 def test_a_length_is_read_only_where_the_domain_measures_time():
     books = load_domain(Path(__file__).parents[1] / "catalogs" / "books" / "domain.yaml")
     assert length_limit_in("unter zwei Stunden", books) is None
+
+
+@pytest.fixture(scope="module")
+def reader(full_catalog):
+    lexicon, titles = Lexicon(full_catalog), TitleIndex.from_catalog(full_catalog)
+    return lambda message: read_message(message, titles, 1, lexicon=lexicon, domain=full_catalog.domain)
+
+
+@pytest.mark.parametrize("message, minutes", [
+    ("short silly comedy, 90 min max", 90), ("2 hours or less", 120), ("i only got like 90 min before bed", 90),
+    ("we have about two hours", 120), ("a thriller under ninety minutes", 90),
+    ("got a 6 hr drive tomorrow, a comedy", None), ("we have a 2 hour flight, something fun", None),
+])
+def test_english_length_limits_said_after_the_amount_or_as_time_to_spend(reader, message, minutes):
+    """The limit word after the amount, the time they have; not how long something else lasts."""
+    delta = reader(message)
+    assert delta.constraints.get("length_max") == minutes
+
+
+@pytest.mark.parametrize("message", ["babysitting my nephew tmrw hes 3, what can i put on", "my 5yo wants princesses",
+                                     "a movie for my three year old", "grandkids are over (7 and 10)",
+                                     "sleepover for my daughter and her friends, theyre 11"])
+def test_children_said_by_age_or_kin_are_the_family_audience_and_no_topic(reader, message):
+    delta = reader(message)
+    assert delta.constraints.get("audience") == "family"
+    assert not any(p.text in ("daughter", "grandkids", "nephew", "sleepover") for p in delta.preferences)

@@ -61,7 +61,8 @@ def language_numbers(path: Path = DATA) -> LanguageNumbers:
     unit = f"(?P<unit>{spec['hours']}|{spec['minutes']})"
     limits = "|".join(spec["limits"])
     after = "|".join(spec["after"])
-    lengths = (re.compile(rf"(?:^|(?<=\W))(?:{limits})\s*{amount}\s*{unit}(?!\w)", re.IGNORECASE),
+    half = "(?P<half>\\s+(?:" + "|".join(spec.get("halves", ["(?!)"])) + "))?"
+    lengths = (re.compile(rf"(?:^|(?<=\W))(?:{limits})\s*{amount}\s*{unit}(?!\w){half}", re.IGNORECASE),
                re.compile(rf"{amount}\s*{unit}\s*(?:{after})", re.IGNORECASE))
     return LanguageNumbers(decades, words, lengths, amounts,
                            re.compile(rf"^(?:{spec['hours']})$", re.IGNORECASE),
@@ -108,5 +109,18 @@ def length_limit_in(text: str, domain: Domain, numbers: LanguageNumbers | None =
             raw = m.group("amount").lower().replace(",", ".")
             amount = numbers.amounts.get(raw) if raw in numbers.amounts else float(raw)
             hours = bool(numbers.hours.match(m.group("unit")))
-            return int(round(amount * (60 if hours else 1)))
+            half = 0.5 if hours and m.groupdict().get("half") else 0
+            return int(round((amount + half) * (60 if hours else 1)))
     return None
+
+
+def spelled_as_digits(text: str) -> str:
+    """English numbers written as words, as digits ("a three year old" -> "a 3 year old", "ninety minutes" ->
+    "90 minutes"), with text2num, a well-kept parser; lone small numbers ("one last job", "the first one") stay
+    words. Offsets may move: for readers of numbers, not for spans."""
+    from text_to_num import alpha2digit
+
+    try:
+        return alpha2digit(text, "en")
+    except Exception:  # the parser's own errors on odd input: the words stay words
+        return text
