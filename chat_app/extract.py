@@ -21,7 +21,7 @@ import logging
 import re
 from dataclasses import dataclass, replace
 
-from chat_app.gloss import (gloss, multilingual_theme, needs_gloss, read_gloss, reconcile, within_tokens,
+from chat_app.gloss import (gloss, meaning_theme, multilingual_theme, needs_gloss, read_gloss, reconcile, within_tokens,
                             written_in)
 from chat_app.llm.base import ChatModel, ModelError, complete_json
 from chat_app.profile import ASPECT_KINDS, INTENTS, Delta, Preference, Profile
@@ -30,6 +30,7 @@ from prompts import load_prompt
 from retrieval.domain import Domain, movie_domain
 from retrieval.concepts import ConceptIndex
 from retrieval.lexical import Lexicon
+from retrieval.meaning import MeaningReader
 from retrieval.titles import TitleIndex
 
 log = logging.getLogger(__name__)
@@ -155,13 +156,13 @@ def extract(llm: ChatModel | None, profile: Profile, recent: list[str], message:
             titles: TitleIndex, *, latest_year: int = 2018, timeout_s: float | None = 60,
             last_picks: list[str] = (), lexicon: Lexicon | None = None, reading: str = "gloss",
             domain: Domain | None = None, concepts: ConceptIndex | None = None,
-            multilingual: ConceptIndex | None = None) -> Extraction:
+            multilingual: ConceptIndex | None = None, meaning: MeaningReader | None = None) -> Extraction:
     """The turn's reading: the rules', the LLM's where they could not read (see the module doc), and a topic
     in another language found by the multilingual embedder where neither read one."""
     domain = domain or movie_domain()
     rules = read_message(message, titles, turn, latest_year, last_picks, lexicon, domain)
     topic = lambda delta: delta if delta.intent in ("question", "feedback", "chitchat") else \
-        multilingual_theme(message, delta, turn, multilingual)
+        meaning_theme(message, multilingual_theme(message, delta, turn, multilingual), turn, meaning, domain)
     if llm is None:
         return Extraction(topic(rules), "rules")
     if reading == "gloss":

@@ -28,6 +28,7 @@ from retrieval.comention import CoMention
 from retrieval.rerank import RerankWeights
 from retrieval.embeddings import MultilingualEmbedder, SentenceTransformerEmbedder
 from retrieval.concepts import ConceptIndex
+from retrieval.meaning import MeaningReader
 from retrieval.lexical import Lexicon
 from retrieval.store import ItemIndex, collection_name, persistent_client
 from retrieval.titles import TitleIndex
@@ -63,14 +64,15 @@ def build_services(settings: Settings, *, progress: bool = True, embedder=None, 
             # explanation prompts each keep their own cached prefix instead of evicting each other's
             writer = load()
     years = [item.year for item in catalog if item.year]
+    # the catalog's topic words, embedded once and kept beside the index (retrieval.concepts)
+    concepts = ConceptIndex.build(catalog, embedder, settings.cache_dir / "concepts")
     return Services(
         catalog=catalog, titles=TitleIndex.from_catalog(catalog), index=index, embedder=embedder, cf=cf,
         llm=llm, writer=writer, k=settings.top_k, n_candidates=settings.candidates,
         max_message_chars=settings.max_message_chars, llm_timeout_s=settings.llm_timeout,
         latest_year=max(years) if years else 2018, llm_rerank=settings.llm_rerank, rerank_blend=settings.rerank_blend,
         lexicon=Lexicon(catalog), reading=settings.reading,
-        # the catalog's topic words, embedded once and kept beside the index (retrieval.concepts)
-        concepts=ConceptIndex.build(catalog, embedder, settings.cache_dir / "concepts"),
+        concepts=concepts, meaning=MeaningReader(concepts, index, catalog) if settings.meaning else None,
         multilingual=ConceptIndex.build(catalog, MultilingualEmbedder(threads=settings.embed_threads,
                                                                       lock=compute_lock),
                                     settings.cache_dir / "concepts")

@@ -23,6 +23,7 @@ from prompts import load_prompt
 from retrieval.domain import Domain, movie_domain
 from retrieval.concepts import MESSAGE_THRESHOLD, ConceptIndex
 from retrieval.lexical import GENERIC, Lexicon
+from retrieval.meaning import MeaningReader
 from retrieval.match import fold, singular_forms
 from retrieval.titles import TitleIndex
 
@@ -165,6 +166,28 @@ def multilingual_theme(message: str, delta: Delta, turn: int, multilingual: Conc
         return delta  # (a negated topic in another language is left to the gloss: "no" needs reading)
     term = multilingual.broadest(message[:MAX_PROMPT_MESSAGE // 4], threshold=MESSAGE_THRESHOLD)
     return replace(delta, preferences=delta.preferences + ((Preference("theme", term, "like", turn),) if term else ()))
+
+
+def meaning_theme(message: str, delta: Delta, turn: int, meaning: MeaningReader | None,
+                  domain: Domain) -> Delta:
+    """`delta` plus the catalog term an English message describes in other words ("ppl who live to ride giant
+    waves" -> surfing; `retrieval.meaning`: the vocabulary and the nearest items must agree), when no reader
+    (and no gloss) found a topic in it beyond single words, and two or more of its words are unread. The names
+    and titles read are left out of what is matched ("other than pan's labyrinth" is not about mazes)."""
+    if meaning is None or not in_english(message) or len(unaccounted(delta, message, domain)) < MIN_UNREAD:
+        return delta
+    weak = {id(p) for p in weak_themes(delta)}
+    if any(p.polarity == "like" and (p.kind in ("item", "person", "studio") or p.kind == "theme" and id(p) not in weak)
+           for p in delta.preferences):
+        return delta  # a topic, or what they want named by title or name
+    names = [p.text for p in delta.preferences if p.kind in ("item", "person", "studio")]
+    text = message
+    for name in sorted(names, key=len, reverse=True):
+        text = re.sub(re.escape(name), " ", text, flags=re.IGNORECASE)
+    found = meaning.themes(text)[:1]
+    taken = {p.text.lower() for p in delta.preferences}
+    added = tuple(Preference("theme", term, "like", turn) for term, _ in found if term not in taken)
+    return replace(delta, preferences=delta.preferences + added) if added else delta
 
 
 def reconcile(rules: Delta, glossed: Delta, text: str = "") -> Delta:

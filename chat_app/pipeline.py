@@ -31,6 +31,7 @@ from retrieval.concepts import ConceptIndex
 from retrieval.domain import Domain, movie_domain
 from retrieval.embeddings import Embedder
 from retrieval.lexical import Lexicon
+from retrieval.meaning import MeaningReader
 from retrieval.recommend import Query, Ranked, nothing_asked, recommend
 from retrieval.rerank import RerankWeights
 from retrieval.store import ItemIndex
@@ -62,6 +63,7 @@ class Services:
     comention: CatalogCoMention | None = None  # what ReDial's training conversations mention together
     concepts: ConceptIndex | None = None  # the catalog's topic words, embedded: a gloss's words -> catalog terms
     multilingual: ConceptIndex | None = None  # the same words for the multilingual embedder: other languages
+    meaning: MeaningReader | None = None  # which catalog term an English sentence describes (retrieval.meaning)
 
     @property
     def domain(self) -> Domain:
@@ -164,7 +166,7 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
     extraction = extract(services.llm, state.profile, state.recent(), clean.text, state.turn, services.titles,
                          latest_year=services.latest_year, timeout_s=services.llm_timeout_s,
                          last_picks=state.last_picks, lexicon=services.lexicon, reading=services.reading,
-                         concepts=services.concepts, multilingual=services.multilingual,
+                         concepts=services.concepts, multilingual=services.multilingual, meaning=services.meaning,
                          domain=services.domain)
     length = services.domain.length
     delta, unmeasured = shorter_than(clean.text, extraction.delta, state.profile.liked("item"),

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     threads: int = Field(default_factory=available_cores, ge=1, le=256,
                          description="CPU threads for the LLM (default: all cores)")
     embed_threads: int = Field(1, ge=1, le=256, description="CPU threads for query embeddings")
+    meaning: bool = Field(True, description="match an English request that names no topic against the catalog's "
+                          "topic words and the nearest items' keywords, where both agree (retrieval.meaning); off: "
+                          "only the words written and the LLM's gloss name topics")
     multilingual: bool = Field(True, description="read requests in other languages against the catalog's topic "
                                "words with the packaged multilingual embedder (Universal Sentence Encoder "
                                "multilingual v3); off: only the LLM's gloss reads them")

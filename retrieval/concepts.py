@@ -121,6 +121,10 @@ class ConceptIndex:
         query = self.vectors[row] if row is not None else self.embedder.embed([term], kind="query")[0]
         return [t for t, _ in self._top(self.vectors @ query, k + 1, threshold) if t != fold(term)][:k]
 
+    def top(self, vector: np.ndarray, k: int, threshold: float) -> list[tuple[str, float]]:
+        """The terms closest to an embedded query (this index's embedder), best first."""
+        return self._top(self.vectors @ vector, k, threshold)
+
     def _top(self, scores: np.ndarray, k: int, threshold: float) -> list[tuple[str, float]]:
         order = np.argsort(-scores)[:k]
         return [(self.terms[i], float(scores[i])) for i in order if scores[i] >= threshold]
