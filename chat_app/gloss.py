@@ -18,6 +18,7 @@ from rapidfuzz import fuzz
 from chat_app.llm.base import ChatModel, complete
 from chat_app.profile import Delta, Preference
 from chat_app.reading.language import in_english, likely_foreign
+from chat_app.reading.negation import NEGATION_ANY
 from chat_app.rules import language_said, read_message
 from prompts import load_prompt
 from retrieval.domain import Domain, movie_domain
@@ -31,11 +32,6 @@ MIN_UNREAD = 2  # words no reader accounted for that send an English message to 
 MAX_PROMPT_MESSAGE = 1500  # characters of the message shown to the LLM; the rules read all of it
 MAX_PROMPT_TOKENS = 160  # and tokens: a request is a sentence or two; the prompt's cost is bounded either way
 GLOSS_TOKENS = 40  # a gloss is one short line; a longer answer is cut, not waited for
-# "no", "sin", "kein", "pas", "без", "不", "말고"…: a gloss may say "no ..." only where the message negates
-NEGATION_ANY = re.compile(
-    r"\b(no|not|without|never|nothing|avoid|except|don'?t|sin|nada|ni|ningún|ninguna|pas|sans|aucun|aucune|"
-    r"rien|kein|keine|keinen|keiner|nicht|ohne|non|senza|niente|nessun|nem|sem|não|nao|нет|не|без|ни|niet|"
-    r"geen|inte|utan|ikke)\b|不|没|沒|別|别|ない|なし|以外|말고|없는|싫|빼고", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+")
 # a gloss may name an audience only where the message has a word for who the film is for, in some language:
 # a small model that cannot read a message tends to answer with an example ("animation, for kids")

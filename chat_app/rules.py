@@ -16,6 +16,7 @@ from typing import Iterator
 
 from chat_app.profile import Delta, Preference
 from chat_app.reading.language import in_english
+from chat_app.reading.kinds import genres_in
 from chat_app.reading.numbers import blank_idioms, decade_in, length_limit_in, person_states, spelled_as_digits
 from chat_app.reading.questions import read_question
 from chat_app.reading.cues import capitalized, seen_cue, surname_evidence, title_evidence
@@ -563,6 +564,10 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
                 liked_genres.add(genre)
                 if _ONLY_BEFORE.search(lower[max(0, m.start() - 20) : m.start()]):
                     required.add(genre)
+    if not in_english(text):  # "komedia romantyczna", "恋愛映画", "sin comedia": kinds in other languages
+        other_liked, other_excluded = genres_in(text, domain)
+        liked_genres |= other_liked
+        excluded |= other_excluded
     for genre in sorted(liked_genres - excluded):
         prefs.append(Preference("genre", genre, "like", turn))
         if _LIFT.search(lower):

@@ -68,3 +68,25 @@ def test_children_said_by_age_or_kin_are_the_family_audience_and_no_topic(reader
     delta = reader(message)
     assert delta.constraints.get("audience") == "family"
     assert not any(p.text in ("daughter", "grandkids", "nephew", "sleepover") for p in delta.preferences)
+
+
+@pytest.mark.parametrize("message, liked, excluded", [
+    ("2時間以内で泣ける恋愛映画ある？", {"Romance"}, set()),
+    ("jakaś komedia romantyczna", {"Comedy", "Romance"}, set()),
+    ("hab Lust auf einen alten Krimi", {"Crime"}, set()),
+    ("una película de terror, sin comedia", {"Horror"}, {"Comedy"}),
+    ("bir gerilim filmi var mı?", {"Thriller"}, set()),
+    ("хочу посмотреть мультфильм", {"Animation"}, set()),
+    ("un bon film, ce soir", set(), set()),
+])
+def test_kinds_of_item_in_other_languages_come_from_data(message, liked, excluded):
+    from chat_app.reading.kinds import genres_in
+
+    assert genres_in(message, movie_domain()) == (liked, excluded)
+
+
+def test_a_kind_the_domain_does_not_have_is_ignored():
+    from chat_app.reading.kinds import genres_in
+
+    books = load_domain(Path(__file__).parents[1] / "catalogs" / "books" / "domain.yaml")
+    assert "Western" not in genres_in("un western", books)[0]
