@@ -169,7 +169,8 @@ def meaning_theme(message: str, delta: Delta, turn: int, meaning: MeaningReader 
     """`delta` plus the catalog term an English message describes in other words ("ppl who live to ride giant
     waves" -> surfing; `retrieval.meaning`: the vocabulary and the nearest items must agree), when no reader
     (and no gloss) found a topic in it beyond single words, and two or more of its words are unread. The names
-    and titles read are left out of what is matched ("other than pan's labyrinth" is not about mazes)."""
+    and titles read, and what a negation governs, are left out of what is matched ("other than pan's labyrinth"
+    is not about mazes)."""
     if meaning is None or not in_english(message) or len(unaccounted(delta, message, domain)) < MIN_UNREAD:
         return delta
     weak = {id(p) for p in weak_themes(delta)}
@@ -180,6 +181,10 @@ def meaning_theme(message: str, delta: Delta, turn: int, meaning: MeaningReader 
     text = message
     for name in sorted(names, key=len, reverse=True):
         text = re.sub(re.escape(name), " ", text, flags=re.IGNORECASE)
+    # what a negation governs is not asked for: "none of the avengers stuff" is not a request for Marvel films
+    text = re.sub(f"(?:{NEGATION_ANY.pattern})" + r"[^,.;!?]*", " ", text, flags=re.IGNORECASE)
+    if len([w for w in _words(text) if w not in GENERIC and len(w) > 2]) < MIN_UNREAD:
+        return delta
     found = meaning.themes(text)[:1]
     taken = {p.text.lower() for p in delta.preferences}
     added = tuple(Preference("theme", term, "like", turn) for term, _ in found if term not in taken)

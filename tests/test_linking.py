@@ -83,7 +83,9 @@ def test_an_ordinary_word_without_a_cue_stays_a_word(parts, reader, message, wor
     ("what else has fincher got", "David Fincher"),
     ("arnie movies but no westerns", "Arnold Schwarzenegger"),  # what people call them, from data/aliases.yaml
     ("scarjo movies?", "Scarlett Johansson"),
-    ("the rock movies where he is funny", "Dwayne Johnson"),  # a nickname of ordinary words, with a cue
+    ("the rock movies where he is funny", "Dwayne Johnson"),
+    ("smth w the rock where hes being funny", "Dwayne Johnson"),  # "w", as people type "with" before a name
+    ("the breakfast club is my comfort movie, more like it", "The Breakfast Club"),  # praise after the title  # a nickname of ordinary words, with a cue
 ])
 def test_a_cued_or_distinctive_name_is_linked(parts, reader, message, name):
     assert name in linked(reader(message), parts[0])

@@ -85,6 +85,8 @@ def test_the_reading_adds_a_theme_only_where_no_reader_found_a_topic_or_a_name(c
     topic = Delta(preferences=(Preference("theme", "big wave surfing", "like", 1),))
     assert meaning_theme(message, topic, 1, meaning, domain) == topic
     assert meaning_theme("des films de surf", Delta(), 1, meaning, domain) == Delta()  # English only
+    # what a negation governs is not asked for
+    assert meaning_theme("none of the ppl who live to ride giant waves", Delta(), 1, meaning, domain) == Delta()
 
 
 @pytest.mark.slow

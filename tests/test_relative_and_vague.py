@@ -23,6 +23,7 @@ def liked(*ids, turn=1):
     ("something older than that", liked("alien"), (), {"year_max": 1978}),
     ("same era but funnier", liked("alien"), (), {"year_min": 1974, "year_max": 1984}),
     ("like the first one but newer", (), liked("alien"), {"year_min": 1980}),
+    ("anything from the same decade about teens?", (), liked("alien"), {"year_min": 1970, "year_max": 1979}),
     ("from the 60s, same era", liked("alien"), (), {"year_min": 1960}),  # the message's own years win
     ("something older than that", (), (), {}),  # no anchor: nothing changes
 ])

@@ -33,11 +33,12 @@ STRONG_TITLE_CUES = (r"seen|saw|watched|watching|rewatched|re-watched|rewatch|re
                      r"than|as good as|more like|like the|tell me about|tell me more about|what is|what's|whats")
 WEAK_TITLE_CUES = r"loved|liked|enjoyed|adore|adored|love|loves|like|likes|enjoys|adores|hated|hate|hates|dig|into"
 # a person follows these, or is followed by "movies", "films", "'s"
-PERSON_CUES = r"by|starring|stars|featuring|directed by|director|actor|actress|fan of"
+PERSON_CUES = r"by|starring|stars|featuring|directed by|director|actor|actress|fan of|w/|w"  # "smth w the rock"
 # a title followed by what people say of a film they liked
 PRAISED_AFTER = re.compile(r"\s+(?:was|is|were|has always been)\s+(?:so\s+|really\s+|just\s+|pretty\s+|absolutely\s+)?"
                            r"(?:great|amazing|awesome|fantastic|brilliant|perfect|incredible|excellent|so good|"
-                           r"a masterpiece|my favou?rite|the best|one of my favou?rites)\b", re.IGNORECASE)
+                           r"a masterpiece|my favou?rite|the best|one of my favou?rites|my comfort (?:movie|film|show|"
+                           r"book|game)|my (?:all[- ]time )?fave|my go-to|a classic|my jam)\b", re.IGNORECASE)
 _SEEN_CUES = re.compile(r"\b(?:besides|other than|apart from|aside from|except|except for)\s+(?:the\s+)?$",
                         re.IGNORECASE)
 _QUOTES = "\"'“”‘’«»「」『』"
