@@ -30,6 +30,7 @@ from prompts import load_prompt
 from retrieval.domain import Domain, movie_domain
 from retrieval.concepts import ConceptIndex
 from retrieval.lexical import Lexicon
+from retrieval.match import fold, singular_forms
 from retrieval.meaning import MeaningReader
 from retrieval.titles import TitleIndex
 
@@ -152,6 +153,21 @@ def settle_question(delta: Delta, message: str) -> Delta:
     return replace(delta, about=about, preferences=tuple(p for p in delta.preferences if p.kind != "item"))
 
 
+AGREES_THRESHOLD = 0.6  # a gloss theme this similar to the meaning reader's term says the same
+
+
+def agrees(theme: str, terms: list[str], meaning: MeaningReader | None) -> bool:
+    """Does a theme the gloss named say what one of the meaning reader's terms says (a shared word, or embeddings
+    at least `AGREES_THRESHOLD` similar)?"""
+    words = {f for w in fold(theme).split() for f in singular_forms(w)}
+    if any(words & {f for w in fold(t).split() for f in singular_forms(w)} for t in terms):
+        return True
+    if meaning is None:
+        return False
+    vectors = meaning.concepts.embedder.embed([theme, *terms], kind="query")
+    return bool((vectors[1:] @ vectors[0]).max() >= AGREES_THRESHOLD)
+
+
 def extract(llm: ChatModel | None, profile: Profile, recent: list[str], message: str, turn: int,
             titles: TitleIndex, *, latest_year: int = 2018, timeout_s: float | None = 60,
             last_picks: list[str] = (), lexicon: Lexicon | None = None, reading: str = "gloss",
@@ -174,6 +190,12 @@ def extract(llm: ChatModel | None, profile: Profile, recent: list[str], message:
             log.warning("the gloss fell back to rules: %s", exc)
             return Extraction(topic(rules), "rules", str(exc))
         extra = read_gloss(text, message, titles, turn, latest_year, lexicon, domain, concepts)
+        meant = topic(rules)
+        agreed = [p.text for p in meant.preferences if p.kind == "theme" and p not in rules.preferences]
+        if agreed:  # two views of the catalog named the topic: the gloss's themes stay only where they agree
+            extra = replace(extra, preferences=tuple(p for p in extra.preferences if p.kind != "theme"
+                                                     or agrees(p.text, agreed, meaning)))
+            rules = meant
         return Extraction(topic(combine(reconcile(rules, extra, text), extra)), "llm+rules", gloss=text)
     prompt = load_prompt("extract").render(
         profile=describe_profile(profile, domain),

@@ -213,16 +213,15 @@ def reconcile(rules: Delta, glossed: Delta, text: str = "") -> Delta:
 
 
 def copies_example(text: str, message: str, domain: Domain) -> bool:
-    """Does the gloss say no more than a prompt example's answer ("dinosaur, no dinosaurs" for "サメが出てくる
-    映画が見たい", whose example is "恐竜が出てくる映画" -> "dinosaurs"), for a message that is not that example?"""
+    """Does the gloss say no more than the prompt examples' answers ("dinosaur, no dinosaurs" for "サメが出てくる
+    映画が見たい", whose example is "恐竜が出てくる映画" -> "dinosaurs"), for a message that is not an example?"""
     words = [w for w in _words(text) if not NEGATION_ANY.fullmatch(w)]
-    if not words:
+    if not words or any(fold(example) == fold(message) for example, _ in domain.gloss_examples):
         return False
-    for example, line in domain.gloss_examples:
-        answer = {f for w in _words(line) for f in singular_forms(w)}
-        if fold(example) != fold(message) and all(any(f in answer for f in singular_forms(w)) for w in words):
-            return True
-    return False
+    # pieces of several answers count too: "comedy, for kids" for "een film over een gijzeling" (a hostage
+    # film) is "dog comedy" and "animation, for kids" put together
+    answers = {f for _, line in domain.gloss_examples for w in _words(line) for f in singular_forms(w)}
+    return all(any(f in answers for f in singular_forms(w)) for w in words)
 
 
 def read_gloss(text: str, message: str, titles: TitleIndex, turn: int, latest_year: int = 2018,
@@ -238,8 +237,10 @@ def read_gloss(text: str, message: str, titles: TitleIndex, turn: int, latest_ye
     # from it (what else it says is kept only where the message supports it, as always)
     copied = copies_example(text, message, domain)
     said = read_message(text, titles, turn, latest_year, (), lexicon, domain)
-    if copied:
-        said = replace(said, preferences=tuple(p for p in said.preferences if p.kind != "theme"))
+    if copied:  # its themes and kinds are the example's, not this message's (an audience stays only where the
+        # message has a word for who it is for, as always)
+        said = replace(said, preferences=tuple(p for p in said.preferences if p.kind not in ("theme", "genre")),
+                       constraints={k: v for k, v in said.constraints.items() if k != "genres_required"})
     negates = bool(NEGATION_ANY.search(message.replace("有没有", "").replace("有沒有", "")))  # "is there"
     for_someone = bool(AUDIENCE_ANY.search(message))
     numbers = set(_NUMBER.findall(message))

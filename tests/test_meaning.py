@@ -108,3 +108,23 @@ def test_real_paraphrases_reach_their_catalog_term(real_services, message, terms
 def test_real_messages_without_a_topic_get_none(real_services, message):
     concepts = ConceptIndex.build(real_services.catalog, real_services.embedder)
     assert MeaningReader(concepts, real_services.index, real_services.catalog).themes(message) == []
+
+
+def test_where_the_views_agree_a_gloss_theme_that_disagrees_is_dropped(catalog):
+    """The 1.5B gloss misreads paraphrases ("skates and a puck" -> "skateboarding"): a topic both views of the
+    catalog name is kept, and the gloss's themes stay only where they say the same."""
+    from chat_app.extract import agrees, extract
+    from chat_app.profile import Profile
+    from conftest import ScriptedChatModel
+    from retrieval.lexical import Lexicon
+    from retrieval.titles import TitleIndex
+
+    surfers = [i.id for i in catalog][:3]
+    meaning = reader(surfers, catalog)
+    message = "ppl who live to ride giant waves all summer long"
+    result = extract(ScriptedChatModel(["skateboarding, sunshine"]), Profile(), [], message, 1,
+                     TitleIndex.from_catalog(catalog), lexicon=Lexicon(catalog), reading="gloss",
+                     domain=catalog.domain, meaning=meaning)
+    themes = [p.text for p in result.delta.preferences if p.kind == "theme"]
+    assert "surfing lifestyle" in themes and "skateboarding" not in themes
+    assert agrees("surfing", ["surfing lifestyle"], None) and not agrees("skateboarding", ["ice hockey"], None)

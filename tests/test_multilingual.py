@@ -85,6 +85,8 @@ def test_a_near_copy_of_an_example_answer_is_a_copy(full_catalog):
     assert copies_example("dinosaur, no dinosaurs", "サメが出てくる映画が見たい", domain)
     assert not copies_example("shark, ocean", "サメが出てくる映画が見たい", domain)
     assert not copies_example("dinosaurs", domain.gloss_examples[4][0], domain)  # the example itself
+    assert copies_example("comedy, for kids", "een film over een gijzeling", domain)  # two answers' pieces
+    assert not copies_example("hostage, kidnapping", "een film over een gijzeling", domain)
 
 
 @pytest.mark.parametrize("message, foreign", [("un film di pirati", True), ("a dark war drama", False),
@@ -93,3 +95,14 @@ def test_likely_foreign_needs_a_word_english_does_not_use(message, foreign):
     from chat_app.reading.language import likely_foreign
 
     assert likely_foreign(message) is foreign
+
+
+def test_a_copied_example_gives_no_kind_and_no_audience_either(full_catalog):
+    """"animation, for kids" is the prompt's last example: for "侍の映画を見たい" it says nothing of samurai."""
+    from chat_app.gloss import read_gloss
+    from retrieval.lexical import Lexicon
+    from retrieval.titles import TitleIndex
+
+    got = read_gloss("animation, for kids", "侍の映画を見たい", TitleIndex.from_catalog(full_catalog), 1,
+                     lexicon=Lexicon(full_catalog), domain=full_catalog.domain)
+    assert not got.preferences and "audience" not in got.constraints
