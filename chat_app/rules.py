@@ -314,8 +314,8 @@ _DRAWN = re.compile(r"\b(more like|like(?!\s+(?:\d|a (?:million|hundred|thousand
                     r"good one|awesome|amazing|favou?rite|my (?:style|thing|taste|jam|kind of|type of|sort of)|"
                     r"cup of tea|up my (?:alley|street)|appeals?|intrigu\w*|fun)\b", re.IGNORECASE)
 # what is seen is not wanted again when they ask for something else ("watched frozen 400 times, pls something else")
-_ELSE = re.compile(r"\b(?:something|anything|smth|sth) (?:else|different|new)\b|\bnot (?:that|those|these) again\b",
-                   re.IGNORECASE)
+_ELSE = re.compile(r"\b(?:something|anything|smth|sth) (?:else|different|new)\b(?!\s+(?:like|similar))"
+                   r"|\bnot (?:that|those|these) again\b", re.IGNORECASE)  # "something else like it" likes it
 _HOLD_BACK = re.compile(r"\b(" + NEGATIONS + r"|haven'?t|hasn'?t|have not|wasn'?t|not sure)\b", re.IGNORECASE)
 
 

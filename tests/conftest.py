@@ -209,10 +209,19 @@ def real_services(full_catalog, real_embedder, real_index_dir):
     from retrieval.comention import CoMention
     from retrieval.lexical import Lexicon
 
+    from retrieval.concepts import ConceptIndex
+    from retrieval.embeddings import MultilingualEmbedder
+    from retrieval.meaning import MeaningReader
+
     index = ItemIndex(persistent_client(real_index_dir), full_catalog, real_embedder).open(progress=False)
+    # the app's readers of meaning too (chat_app/factory.py): the catalog's topic words, embedded by both embedders
+    concepts = ConceptIndex.build(full_catalog, real_embedder, TEST_CACHE / "concepts")
     return Services(catalog=full_catalog, titles=TitleIndex.from_catalog(full_catalog), index=index,
                     embedder=real_embedder, cf=ItemCF.load(full_catalog), llm=None, llm_timeout_s=120,
-                    lexicon=Lexicon(full_catalog), comention=CoMention.load(full_catalog, "movielens"))
+                    lexicon=Lexicon(full_catalog), comention=CoMention.load(full_catalog, "movielens"),
+                    concepts=concepts, meaning=MeaningReader(concepts, index, full_catalog),
+                    multilingual=ConceptIndex.build(full_catalog, MultilingualEmbedder(threads=2),
+                                                    TEST_CACHE / "concepts"))
 
 
 def _packaged_llm(name: str):

@@ -125,6 +125,8 @@ def test_titles_listed_after_seen_are_seen_and_not_liked(parts, reader, message,
     assert not any(p.kind == "item" and p.polarity == "like" for p in delta.preferences)
 
 
-def test_watched_and_more_like_that_still_likes_it(parts, reader):
-    delta = reader("we watched taken last night, more like that")
+@pytest.mark.parametrize("message", ["we watched taken last night, more like that",
+                                     "we already saw Toy Story, something else like it"])
+def test_watched_and_more_like_that_still_likes_it(parts, reader, message):
+    delta = reader(message)
     assert any(p.kind == "item" and p.polarity == "like" for p in delta.preferences) and delta.seen

