@@ -219,6 +219,7 @@ def years_and_length(text: str, latest_year: int = 2018, domain: Domain | None =
     vocab = vocabulary(domain)
     t = re.sub(r"\b(twen|thir|for|fif|six|seven|eigh|nine)ties\b", lambda m: _DECADE_WORDS[m.group(1)] + "0s",
                text.lower())  # "the nineties" reads as "the 90s"
+    t = re.sub(r"\b(?:the\s+)?(?:noughties|aughts|two thousands)\b", "2000s", t)  # the 2000s
     out: dict = {}
     lifted: list[str] = []
     if m := re.search(r"\bbetween\s+(\d{4})\s+(?:and|&)\s+(\d{4})\b|\b(\d{4})\s*(?:-|–|to)\s*(\d{4})\b", t):

@@ -17,13 +17,15 @@ from retrieval.domain import load_domain, movie_domain
     ("des films des années 90", 1990), ("フランス映画、1960年代", 1960), ("九十年代的香港电影", 1990),
     ("фильмы 80-х", 1980), ("lata 80.", 1980), ("80'ler filmi", 1980), ("filmes dos anos 60", 1960),
     ("films uit de jaren 70", 1970), ("einen alten Krimi aus den Fünfzigern", 1950),
+    ("Abenteuerfilme aus den Dreißigern", 1930), ("um filme dos anos 2000", 2000), ("κωμωδία από τη δεκαετία του '80", 1980),
+    ("en tecknad film från åttiotalet", 1980), ("en film från 80-talet", 1980),
 ])
 def test_a_decade_in_another_language(message, decade):
     assert decade_in(message) == (decade, decade + 9)
 
 
 @pytest.mark.parametrize("message", ["a film from 1985", "ein Film mit 80 Minuten", "top 10 films",
-                                     "anni di piombo", "2時間"])
+                                     "anni di piombo", "2時間", "något från 1900-talet"])  # (a century)
 def test_no_decade_where_none_is_said(message):
     assert decade_in(message) is None
 
@@ -90,3 +92,7 @@ def test_a_kind_the_domain_does_not_have_is_ignored():
 
     books = load_domain(Path(__file__).parents[1] / "catalogs" / "books" / "domain.yaml")
     assert "Western" not in genres_in("un western", books)[0]
+
+
+def test_the_noughties_are_the_2000s(reader):
+    assert reader("rom coms from the noughties").constraints.get("year_min") == 2000
