@@ -173,8 +173,9 @@ def extract(llm: ChatModel | None, profile: Profile, recent: list[str], message:
             last_picks: list[str] = (), lexicon: Lexicon | None = None, reading: str = "gloss",
             domain: Domain | None = None, concepts: ConceptIndex | None = None,
             multilingual: ConceptIndex | None = None, meaning: MeaningReader | None = None) -> Extraction:
-    """The turn's reading: the rules', the LLM's where they could not read (see the module doc), and a topic
-    in another language found by the multilingual embedder where neither read one."""
+    """The turn's reading: the rules', the LLM's where they could not read (see the module doc), and the topic
+    the catalog's vocabulary finds where no reader named one (`meaning_theme` for English, `multilingual_theme`
+    for other languages); where that topic is found, the gloss's themes stay only where they agree with it."""
     domain = domain or movie_domain()
     rules = read_message(message, titles, turn, latest_year, last_picks, lexicon, domain)
     topic = lambda delta: delta if delta.intent in ("question", "feedback", "chitchat") else \
@@ -190,13 +191,14 @@ def extract(llm: ChatModel | None, profile: Profile, recent: list[str], message:
             log.warning("the gloss fell back to rules: %s", exc)
             return Extraction(topic(rules), "rules", str(exc))
         extra = read_gloss(text, message, titles, turn, latest_year, lexicon, domain, concepts)
+        # the embedders' topic, read once: it depends on the message, and the gloss only narrows when it is added
         meant = topic(rules)
         agreed = [p.text for p in meant.preferences if p.kind == "theme" and p not in rules.preferences]
-        if agreed:  # two views of the catalog named the topic: the gloss's themes stay only where they agree
+        if agreed:  # the catalog's vocabulary named the topic (the meaning reader's two views, or the multilingual
+            # embedder's term): the gloss's themes stay only where they say the same
             extra = replace(extra, preferences=tuple(p for p in extra.preferences if p.kind != "theme"
                                                      or agrees(p.text, agreed, meaning)))
-            rules = meant
-        return Extraction(topic(combine(reconcile(rules, extra, text), extra)), "llm+rules", gloss=text)
+        return Extraction(combine(reconcile(meant, extra, text), extra), "llm+rules", gloss=text)
     prompt = load_prompt("extract").render(
         profile=describe_profile(profile, domain),
         recent=("Earlier in the chat: " + " | ".join(recent)) if recent else "",

@@ -311,7 +311,9 @@ PICK_REFERENCE = re.compile(
     r"|\b(?P<o2>first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\s+one\b", re.IGNORECASE)
 _PUT_OFF = re.compile(r"\b(boring|meh|nope|not for me|not that|no to|hate|hated|dislike|skip|pass on|"
                       r"don'?t like|didn'?t like|not into|awful|bad)\b", re.IGNORECASE)
-_DRAWN = re.compile(r"\b(more like|like(?!\s+(?:\d|a (?:million|hundred|thousand)|(?:ten|twenty|fifty|a hundred) times))|liked|love|loved|enjoyed|great|perfect|yes|sounds good|interesting|nice|"
+# ("like" as in "like 400 times", "like a million times" says how often, not that they liked it)
+_DRAWN = re.compile(r"\b(more like|like(?!\s+(?:\d|a (?:million|hundred|thousand)|(?:ten|twenty|fifty|a hundred) "
+                    r"times))|liked|love|loved|enjoyed|great|perfect|yes|sounds good|interesting|nice|"
                     r"good one|awesome|amazing|favou?rite|my (?:style|thing|taste|jam|kind of|type of|sort of)|"
                     r"cup of tea|up my (?:alley|street)|appeals?|intrigu\w*|fun)\b", re.IGNORECASE)
 # what is seen is not wanted again when they ask for something else ("watched frozen 400 times, pls something else")
@@ -551,7 +553,8 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
         masked = spell_out(lexicon.correct(masked, keep=NEGATION_WORDS) if in_english(text) else masked)
         masked = take_titles(masked, outside_names(masked, [s for s in spot_titles(masked, titles, domain) if s[0]]))
     lower = masked.lower()
-    constraints, lifted = years_and_length(spelled_as_digits(masked), latest_year, domain)
+    digits = spelled_as_digits(masked)  # "a three year old", "ninety minutes": for the readers of numbers
+    constraints, lifted = years_and_length(digits, latest_year, domain)
     if "year_min" not in constraints and "year_max" not in constraints and (decade := decade_in(text)):
         constraints["year_min"], constraints["year_max"] = decade  # "90년대", "anni '70", "80er Jahre"
     if "length_max" not in constraints and (cap := length_limit_in(text, domain)):
@@ -587,7 +590,7 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
                 prefs.append(Preference("mood", mood, "dislike" if _negated(lower, m.start()) else "like", turn))
     if code := language_said(masked, domain):
         constraints["languages"] = (code,)
-    if audience := audience_said(spelled_as_digits(masked), domain):
+    if audience := audience_said(digits, domain):
         constraints["audience"] = audience
         for _, pattern, _ in vocab.audiences:  # "for my daughter", "grandkids": who it is for, not a topic
             masked = pattern.sub(lambda m: " " * len(m.group(0)), masked)

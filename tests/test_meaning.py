@@ -97,8 +97,7 @@ def test_the_reading_adds_a_theme_only_where_no_reader_found_a_topic_or_a_name(c
     ("someone breaking into computer systems from a keyboard", {"computer hacker", "hacker"}),
 ])
 def test_real_paraphrases_reach_their_catalog_term(real_services, message, terms):
-    concepts = ConceptIndex.build(real_services.catalog, real_services.embedder)
-    found = MeaningReader(concepts, real_services.index, real_services.catalog).themes(message)
+    found = real_services.meaning.themes(message)  # the app's reader, built once for the session
     assert found and found[0][0] in terms, found
 
 
@@ -106,8 +105,7 @@ def test_real_paraphrases_reach_their_catalog_term(real_services, message, terms
 @pytest.mark.parametrize("message", ["smth good for tonight, idk, surprise me", "a quiet night in, nothing heavy",
                                      "something my whole family can sit through"])
 def test_real_messages_without_a_topic_get_none(real_services, message):
-    concepts = ConceptIndex.build(real_services.catalog, real_services.embedder)
-    assert MeaningReader(concepts, real_services.index, real_services.catalog).themes(message) == []
+    assert real_services.meaning.themes(message) == []
 
 
 def test_where_the_views_agree_a_gloss_theme_that_disagrees_is_dropped(catalog):

@@ -15,9 +15,8 @@ from pathlib import Path
 import yaml
 
 from chat_app.reading.negation import negated_before
+from chat_app.reading.numbers import DATA
 from retrieval.domain import Domain
-
-DATA = Path(__file__).with_name("languages.yaml")
 
 
 @cache
