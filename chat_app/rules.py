@@ -15,7 +15,8 @@ from functools import lru_cache
 from typing import Iterator
 
 from chat_app.profile import Delta, Preference
-from chat_app.reading.language import in_english
+from chat_app.reading.language import foreign_language, in_english
+from chat_app.reading.negation import NEGATION_ANY
 from chat_app.reading.kinds import genres_in
 from chat_app.reading.numbers import blank_idioms, decade_in, length_limit_in, person_states, spelled_as_digits
 from chat_app.reading.questions import read_question
@@ -108,6 +109,7 @@ def search_text(text: str, domain: Domain = movie_domain(), known: frozenset[str
 
 
 _NEG_BEFORE = re.compile(r"\b" + NEGATIONS + r"\b[\w\s,'-]{0,24}$", re.IGNORECASE)
+_NEG_BEFORE_ANY = re.compile(rf"(?:{NEGATION_ANY.pattern})[\w\s,'-]{{0,24}}$", re.IGNORECASE)
 _ONLY_BEFORE = re.compile(r"\b(only|must be|has to be|have to be|strictly|nothing but|exclusively)\s+(an?\s+)?$")
 _CHANGE_OF_MIND = re.compile(r"\b(instead|changed? (my|our) minds?|on second thought|scratch that|too (heavy|dark|"
                              r"sad|depressing|bleak|serious|grim|intense|silly|light))\b", re.IGNORECASE)
@@ -207,7 +209,9 @@ def _negated(text: str, start: int) -> bool:
     # a negation ends at a stop, at "but", or at a comma that starts a new request ("no mafia, a crime thriller")
     window = re.split(r"[.;!?]|(?<!anything )(?<!everything )\bbut\b|,\s*(?=(?:a|an|the|some|something|just|"
                       r"only|maybe|ideally|preferably)\b)", window, flags=re.IGNORECASE)[-1]
-    return bool(_NEG_BEFORE.search(window))
+    # in another language, every negation word the readers know ("rien avec Al Pacino", "nada con Tom Cruise")
+    return bool(_NEG_BEFORE.search(window)) or (foreign_language(text) is not None
+                                                 and bool(_NEG_BEFORE_ANY.search(window)))
 
 
 _DECADE_WORDS = {"twen": "2", "thir": "3", "for": "4", "fif": "5", "six": "6", "seven": "7", "eigh": "8", "nine": "9"}

@@ -130,3 +130,15 @@ def test_titles_listed_after_seen_are_seen_and_not_liked(parts, reader, message,
 def test_watched_and_more_like_that_still_likes_it(parts, reader, message):
     delta = reader(message)
     assert any(p.kind == "item" and p.polarity == "like" for p in delta.preferences) and delta.seen
+
+
+@pytest.mark.parametrize("message, name", [
+    ("je cherche un vieux film de gangsters, rien avec Al Pacino", "Al Pacino"),
+    ("una de acción pero nada con Tom Cruise", "Tom Cruise"),
+    ("un film de pirates sans Johnny Depp", "Johnny Depp"),
+])
+def test_a_name_after_a_negation_in_another_language_is_not_wanted(parts, reader, message, name):
+    """Every negation word the readers know counts in a message in another language: "rien avec Al Pacino"
+    showed five Al Pacino films."""
+    delta = reader(message)
+    assert [p.polarity for p in delta.preferences if p.text == name] == ["dislike"]
