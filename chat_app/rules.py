@@ -20,7 +20,7 @@ from chat_app.reading.negation import NEGATION_ANY
 from chat_app.reading.kinds import genres_in
 from chat_app.reading.numbers import blank_idioms, decade_in, length_limit_in, person_states, spelled_as_digits
 from chat_app.reading.questions import read_question
-from chat_app.reading.cues import capitalized, seen_cue, surname_evidence, title_evidence
+from chat_app.reading.cues import capitalized, panned_after, seen_after, seen_cue, surname_evidence, title_evidence
 from retrieval.constraints import LANGUAGE_NAMES
 from retrieval.domain import Domain, Unit, movie_domain
 from retrieval.lexical import GENERIC, Lexicon
@@ -290,7 +290,10 @@ def spot_titles(text: str, titles: TitleIndex, domain: Domain | None = None,
             start, end = tokens[i][1], tokens[i + size - 1][2]
             # a title made of ordinary words needs evidence that it is meant ("my sister is OBSESSED", "the
             # folks in power"); "killer movie" typed in lower case is a description, "like the matrix" a title
-            if not title_evidence(text, start, end, vocab.common, vocab.past) or (
+            evidence = title_evidence(text, start, end, vocab.common, vocab.past)
+            if key in titles.topics and evidence in ("rare words", "rare word", "likened", "seen"):
+                evidence = None  # "a femme fatale", "cold war spies": also what many items are about
+            if not evidence or (
                     size > 1 and words[-1].lower() in vocab.nouns and not capitalized(text, start, end)):
                 if unmeant is not None and len(normalize(surface).split()) > 1:  # "home alone", not "a heist"
                     unmeant.append((titles.link(surface), surface, start, end))
@@ -525,16 +528,17 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
     def take_titles(masked: str, spotted) -> str:
         for item_id, surface, start, end in spotted:
             clause = _clause(masked, start, end)
-            if item_id and (seen_cue(masked, start) or vocab.seen.search(clause)
-                            and (not _DRAWN.search(clause) or _ELSE.search(masked))):
+            watched = vocab.seen.search(clause) or seen_after(masked, end)  # "videodrome last week"
+            if item_id and (seen_cue(masked, start) or watched and (not _DRAWN.search(clause)
+                                                                    or _ELSE.search(masked))):
                 # "we already saw Toy Story", "besides Halloween", "other than Titanic": exclude it and the
                 # items of the same title (the remake), say nothing about taste
                 seen.extend(titles.same_title(surface) or [item_id])
-            elif item_id and vocab.seen.search(clause) and not _negated(masked, start):
+            elif item_id and watched and not _negated(masked, start):
                 seen.append(item_id)  # "we watched Taken, more like that": seen, and liked
                 prefs.append(Preference("item", surface, "like", turn, item_id=item_id))
             else:
-                polarity = "dislike" if _negated(masked, start) else "like"
+                polarity = "dislike" if _negated(masked, start) or panned_after(masked, end) else "like"
                 prefs.append(Preference("item", surface, polarity, turn, item_id=item_id))
             masked = masked[:start] + " " * (end - start) + masked[end:]
         return masked

@@ -48,6 +48,22 @@ GENERIC = frozenset("""
 # often plain descriptions use it: "zombie" or "heist" are topics, "hope" or "help" are just words
 TOPIC_RATIO = 0.3
 _NUMERIC = re.compile(r"\d+(?:'?s)?")  # "1980s", "80's", "13": not names ("A24" is one)
+
+
+@lru_cache(maxsize=65536)
+def _number(word: str) -> bool:
+    """A number, in digits or in words ("13", "thirteen", "twenty-one"): what the rules read as an age, a length
+    or a year, never a name ("Thirteen Productions" is not what "she just turned thirteen" asks for)."""
+    from text_to_num import text2num
+
+    if _NUMERIC.fullmatch(word):
+        return True
+    try:
+        text2num(word, "en")
+    except ValueError:
+        return False
+    return True
+
 MAX_PHRASE_WORDS = 4
 PLAIN_WORD_ZIPF = 4.0  # a surname this frequent in English is also a word (chat_app/reading/cues.py: ORDINARY_ZIPF)
 
@@ -162,7 +178,7 @@ class Lexicon:
                     for phrase in phrases:
                         if not phrase or len(phrase.split()) > MAX_PHRASE_WORDS:
                             continue
-                        if all(w in common for w in phrase.split()) or any(map(_NUMERIC.fullmatch, phrase.split())):
+                        if all(w in common for w in phrase.split()) or any(map(_number, phrase.split())):
                             continue  # common words only, or a number or era ("80's") the rules read as years
                         entry = seen.setdefault(phrase, (value if phrase == " ".join(words) else phrase, kind, set()))
                         if kind == "person" and entry[1] != "person":  # a name that is also a user tag is a person

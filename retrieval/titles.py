@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -20,6 +21,7 @@ _INVERTED = re.compile(r"^(?P<body>.+), (?P<article>" + "|".join(re.escape(a) fo
 _LEADING_ARTICLE = re.compile(r"^(the|a|an)\s+")
 _UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")  # Thai, kana, CJK
 _YEAR_IN_TEXT = re.compile(r"\(?\b(19\d\d|20\d\d)\b\)?")
+TOPIC_ITEMS = 8  # a title that is a keyword or tag of this many other items is also a topic ("femme fatale")
 
 
 def uninvert(title: str) -> str:
@@ -92,8 +94,10 @@ class TitleEntry:
 class TitleIndex:
     """Fuzzy title -> id lookup over a catalog, preferring exact keys, then year matches, then popularity."""
 
-    def __init__(self, entries: list[TitleEntry], cutoff: float = 88.0, labels: dict[str, str] | None = None):
+    def __init__(self, entries: list[TitleEntry], cutoff: float = 88.0, labels: dict[str, str] | None = None,
+                 topics: frozenset[str] = frozenset()):
         self.entries = entries
+        self.topics = topics  # title keys the catalog also uses as a topic: words, unless a cue says title
         self._labels = labels or {}
         self.cutoff = cutoff
         self._keys = [e.key for e in entries]
@@ -105,13 +109,18 @@ class TitleIndex:
     @classmethod
     def from_catalog(cls, catalog, cutoff: float = 88.0) -> "TitleIndex":
         entries = []
+        used: Counter = Counter()
+        for item in catalog:
+            used.update({normalize(word) for word in (*item.keywords, *item.tags)})
         for item in catalog:
             own = {normalize(name) for name in (item.title, item.aka) if name}
             popularity = item.num_ratings + item.mentions
             for key in dict.fromkeys(normalize(name) for name in (item.title, item.aka, *item.alt_titles) if name):
                 if key:
                     entries.append(TitleEntry(item.id, key, item.year, popularity, alternative=key not in own))
-        return cls(entries, cutoff, {item.id: item.title for item in catalog})
+        titled = Counter(e.key for e in entries)
+        topics = frozenset(e.key for e in entries if used[e.key] - titled[e.key] >= TOPIC_ITEMS)
+        return cls(entries, cutoff, {item.id: item.title for item in catalog}, topics)
 
     @staticmethod
     def _best(candidates: list[TitleEntry], year: int | None) -> TitleEntry:

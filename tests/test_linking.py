@@ -67,6 +67,19 @@ def test_no_trap_word_is_linked_and_the_controls_are(parts, reader):
     ("anything like it?", "it"),
     ("a prison break movie set on the rock", "rock"),  # a nickname of ordinary words needs a cue
     ("a stone cold thriller", "stone"),  # a surname that is an English word needs a capital or a cue
+    # a rare word of the dictionary is still a word: a surname, a studio or a lower-case title needs a cue
+    ("the farm one with the hay bale fight", "bale"),
+    ("my week went sideways, cheer me up", "sideways"),
+    ("a paramount sense of dread", "paramount"),
+    ("a movie about the great outdoors", "great outdoors"),
+    # a number, in words or digits, is an age, a length or a year, never a name
+    ("she just turned thirteen, something fun", "thirteen"),
+    # a shouted ordinary word is emphasis or an acronym, not a title
+    ("what's the GOAT of westerns", "goat"),
+    ("this is SO IMPORTANT, a good cry", "important"),
+    # a title the catalog also uses as a topic of many items is the topic unless a cue says title
+    ("a noir with a real femme fatale", "femme fatale"),
+    ("cold war spies, slow and paranoid", "cold war"),
 ])
 def test_an_ordinary_word_without_a_cue_stays_a_word(parts, reader, message, word):
     assert not any(_has_word(n, word) for n in linked(reader(message), parts[0]))
@@ -85,7 +98,11 @@ def test_an_ordinary_word_without_a_cue_stays_a_word(parts, reader, message, wor
     ("scarjo movies?", "Scarlett Johansson"),
     ("the rock movies where he is funny", "Dwayne Johnson"),
     ("smth w the rock where hes being funny", "Dwayne Johnson"),  # "w", as people type "with" before a name
-    ("the breakfast club is my comfort movie, more like it", "The Breakfast Club"),  # praise after the title  # a nickname of ordinary words, with a cue
+    ("the breakfast club is my comfort movie, more like it", "The Breakfast Club"),
+    ("jurassic park vibes but newer", "Jurassic Park"),  # what follows says it is held up as the model
+    ("donnie darko type stuff", "Donnie Darko"),
+    ("films by Bale", "Christian Bale"),  # a dictionary-word surname with a cue
+    ("I loved Femme Fatale, more from De Palma", "Femme Fatale"),  # a topic title, with a cue and capitals  # praise after the title  # a nickname of ordinary words, with a cue
 ])
 def test_a_cued_or_distinctive_name_is_linked(parts, reader, message, name):
     assert name in linked(reader(message), parts[0])
@@ -130,6 +147,26 @@ def test_titles_listed_after_seen_are_seen_and_not_liked(parts, reader, message,
 def test_watched_and_more_like_that_still_likes_it(parts, reader, message):
     delta = reader(message)
     assert any(p.kind == "item" and p.polarity == "like" for p in delta.preferences) and delta.seen
+
+
+@pytest.mark.parametrize("message, title", [
+    ("cronenberg, did videodrome last week, what else", "Videodrome"),
+    ("seen beetlejuice a million times, more burton", "Beetlejuice"),
+])
+def test_a_title_followed_by_when_or_how_often_it_was_watched_is_seen(parts, reader, message, title):
+    catalog = parts[0]
+    delta = reader(message)
+    assert title in {catalog.get(i).title for i in delta.seen}
+    assert not any(p.kind == "item" and p.polarity == "like" for p in delta.preferences)
+
+
+@pytest.mark.parametrize("message, title", [("interstellar was not for me, something else in space", "Interstellar"),
+                                            ("dunkirk bored me, a smarter war film?", "Dunkirk"),
+                                            ("Inception wasn't my thing", "Inception")])
+def test_a_title_followed_by_what_people_say_of_a_dislike_is_disliked(parts, reader, message, title):
+    catalog = parts[0]
+    items = {catalog.get(p.item_id).title: p.polarity for p in reader(message).preferences if p.item_id}
+    assert items.get(title) == "dislike"
 
 
 @pytest.mark.parametrize("message, name", [

@@ -10,7 +10,9 @@ linked only with evidence that it is meant (`title_evidence`, `surname_evidence`
 - capitals where the message has lower case too (an all-capitals word is shouting, and a single word's capital
   at the start of a sentence says nothing);
 - a word that is not an ordinary word: *Inception*, *Kubrick*. Ordinary means frequent in English text
-  (`wordfreq`'s Zipf scale, a well-kept word list, at or above `ORDINARY_ZIPF`).
+  (`wordfreq`'s Zipf scale, a well-kept word list, at or above `ORDINARY_ZIPF`); for a name, and for a title of
+  several words typed in lower case, a word of the dictionary is ordinary too, however rare ("a hay bale", "my
+  weekend went sideways", "the great outdoors": Webster's word list, via `english-words`).
 
 An ordinary word needs a cue; a rare one needs less. What does not get a link stays text, for the theme and
 meaning readers. This module only judges spans; finding them is the caller's (`chat_app.rules`).
@@ -30,15 +32,28 @@ STRONG_TITLE_CUES = (r"seen|saw|watched|watching|rewatched|re-watched|rewatch|re
                      r"aside from|except|except for|fan of|similar to|such as|something like|anything like|stuff like|"
                      r"things like|ones like|movies like|films like|books like|games like|shows like|in the vein of|"
                      r"same vibe as|vibes? of|reminds me of|along the lines of|the likes of|sequel to|favou?rite is|"
-                     r"than|as good as|more like|like the|tell me about|tell me more about|what is|what's|whats")
+                     r"than|same year as|same time as|as good as|more like|like the|tell me about|tell me more about|what is|what's|whats")
 WEAK_TITLE_CUES = r"loved|liked|enjoyed|adore|adored|love|loves|like|likes|enjoys|adores|hated|hate|hates|dig|into"
 # a person follows these, or is followed by "movies", "films", "'s"
 PERSON_CUES = r"by|starring|stars|featuring|directed by|director|actor|actress|fan of|w/|w"  # "smth w the rock"
 # a title followed by what people say of a film they liked
 PRAISED_AFTER = re.compile(r"\s+(?:was|is|were|has always been)\s+(?:so\s+|really\s+|just\s+|pretty\s+|absolutely\s+)?"
-                           r"(?:great|amazing|awesome|fantastic|brilliant|perfect|incredible|excellent|so good|"
+                           r"(?:great|amazing|awesome|so+ good|fantastic|brilliant|perfect|incredible|excellent|so good|"
                            r"a masterpiece|my favou?rite|the best|one of my favou?rites|my comfort (?:movie|film|show|"
                            r"book|game)|my (?:all[- ]time )?fave|my go-to|a classic|my jam)\b", re.IGNORECASE)
+# a title followed by what people say of one they did not like: "dune was not for me", "tenet bored me"
+PANNED_AFTER = re.compile(r"\s+(?:(?:was|is|were)\s+(?:(?:so|really|just|pretty|way|kinda|a bit|honestly)\s+)?"
+                          r"(?:not for me|not my (?:thing|cup of tea|style)|boring|awful|terrible|overrated|too slow|"
+                          r"a (?:bore|snooze|letdown|slog)|meh|horrible|unwatchable)|(?:wasn'?t|isn'?t|was not|is not|"
+                          r"were not|weren'?t) (?:for me|my (?:thing|cup of tea|style))|did nothing for me|bored me|"
+                          r"sucked|put me to sleep|lost me)\b", re.IGNORECASE)
+# what follows a title a person holds up as the model: "blade runner vibes", "donnie darko type stuff"
+LIKENED_AFTER = re.compile(r"\s*(?:-?esque\b|-?ish\b|\s+(?:vibes?|energy|type (?:of )?(?:stuff|things?|movies?|films?|"
+                           r"books?|games?|shows?)|style (?:movies?|films?))\b)", re.IGNORECASE)
+# what follows a title a person has watched: "did videodrome last week", "saw it twice"
+SEEN_AFTER = re.compile(r"\s+(?:(?:just\s+)?last (?:night|week|weekend|month|year)|yesterday|the other (?:day|night)|"
+                        r"(?:like\s+)?(?:a (?:million|hundred|thousand|few|couple of)|\d+|two|three|many|so many) times|"
+                        r"twice|already|recently)\b", re.IGNORECASE)
 _SEEN_CUES = re.compile(r"\b(?:besides|other than|apart from|aside from|except|except for)\s+(?:the\s+)?$",
                         re.IGNORECASE)
 _QUOTES = "\"'“”‘’«»「」『』"
@@ -57,6 +72,27 @@ def ordinary(word: str, language: str | None = None) -> bool:
         return language is not None and zipf_frequency(word, language) >= ORDINARY_ZIPF
     except LookupError:  # a language wordfreq has no list for
         return False
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> frozenset[str]:
+    from english_words import get_english_words_set
+
+    # Webster's Second (public domain) lists proper names capitalised: its lower-case entries are words
+    return frozenset(w for w in get_english_words_set(["web2"], lower=False, alpha=True) if w.islower())
+
+
+def in_dictionary(word: str) -> bool:
+    """Is this a word of the English dictionary, or a plain form of one ("bales", "outdoors")? Names are not
+    ("kubrick", "nolan", "pixar")."""
+    word = word.lower().strip("'’")
+    words = _dictionary()
+    return word in words or word.endswith("s") and word[:-1] in words
+
+
+def plain_word(word: str, language: str | None = None) -> bool:
+    """Ordinary, or at least a dictionary word: what a name or a lower-case title needs a cue to be."""
+    return ordinary(word, language) or not language and in_dictionary(word)
 
 
 @lru_cache(maxsize=65536)
@@ -122,6 +158,16 @@ def year_after(text: str, end: int) -> bool:
     return bool(re.match(r"\s*\(?(?:19|20)\d\d\b", text[end:]))
 
 
+def panned_after(text: str, end: int) -> bool:
+    """"dune was not for me", "tenet bored me": the title before is disliked."""
+    return bool(PANNED_AFTER.match(text[end:]))
+
+
+def seen_after(text: str, end: int) -> bool:
+    """"videodrome last week", "beetlejuice a million times": the title before was watched."""
+    return bool(SEEN_AFTER.match(text[end:]))
+
+
 def seen_cue(text: str, start: int) -> bool:
     """"besides Halloween", "other than Titanic": the title is left out, never liked (what "seen" means is read
     from its clause: "I saw The Matrix and liked it" likes it)."""
@@ -144,14 +190,26 @@ def title_evidence(text: str, start: int, end: int, extra_ordinary: frozenset[st
     strong = STRONG_TITLE_CUES + (f"|{past_verbs}" if past_verbs else "")
     if quoted(text, start, end):
         return "quoted"
+    language = foreign_language(text)
+    if shouting(" ".join(words)) and not shouting(text) and all(ordinary(w, language) for w in words):
+        # "what's the GOAT of westerns", "my sister is OBSESSED": a shouted word is emphasis or an acronym
+        return "year" if year_after(text, end) else None
     if cue_before(text, start, strong):
         return "cue"
     if year_after(text, end):
         return "year"
     if PRAISED_AFTER.match(text[end:]):
         return "praised"  # "Alien was great, but I've seen Aliens"
-    language = foreign_language(text)
+    if PANNED_AFTER.match(text[end:]) and not all(ordinary(w, language) for w in words):
+        return "panned"  # "interstellar was not for me"
+    if LIKENED_AFTER.match(text[end:]) and not all(ordinary(w, language) for w in words):
+        return "likened"  # "blade runner vibes", "donnie darko type stuff"
+    if seen_after(text, end) and not all(ordinary(w, language) for w in words):
+        return "seen"  # "cronenberg, did videodrome last week"
     common = all(ordinary(w, language) or w.lower() in extra_ordinary for w in words)
+    # several words in lower case, each a word of the dictionary, are a phrase ("the great outdoors", "bedtime
+    # stories") unless a cue says otherwise
+    plain = common or all(plain_word(w, language) or w.lower() in extra_ordinary for w in words)
     caps = capitalized(text, start, end)
     if cue_before(text, start, WEAK_TITLE_CUES) and (caps or not common or len(words) >= 2):
         return "cue"  # "I loved Up", "my dad loves the great escape"; not "I love horses"
@@ -160,7 +218,7 @@ def title_evidence(text: str, start: int, end: int, extra_ordinary: frozenset[st
     if (caps or len(words) >= 2 or not common) and listed_after_cue(text, start, strong + "|" + WEAK_TITLE_CUES):
         return "cue"  # "seen Signs and Split", "loves the great escape and the dirty dozen", "seen fight club
         # and se7en"
-    if not common and (caps or len(words) >= 2) and not shouting(text[start:end]):
+    if not common and (caps or len(words) >= 2 and not plain) and not shouting(text[start:end]):
         return "rare words"
     if not common and len(words) == 1 and text[start:end][:1].isupper() and not shouting(text) and not language:
         return "rare word"  # "Inception and Interstellar, something lighter" at a sentence start
@@ -175,7 +233,7 @@ def surname_evidence(text: str, start: int, end: int) -> str | None:
     while len(words) > 1 and words[0].lower() in ("a", "an", "the"):
         words = words[1:]  # "the rock" is as ordinary as "rock"
     language = foreign_language(text)
-    if not all(ordinary(w, language) for w in words):
+    if not all(plain_word(w, language) for w in words):
         return "rare word"
     if cue_before(text, start, PERSON_CUES) or re.match(r"(?:['’]s)?\s+(?:\w+\s+)?(?:movies|films|flicks|books|"
                                                          r"novels|games|work|stuff)\b", text[end:], re.IGNORECASE):
