@@ -174,7 +174,7 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
                                      services.domain)
     # "anything else from that era", "older than that": years from the liked items'
     delta = relative_years(clean.text, delta, state.profile.liked("item"),
-                           lambda i: (item := services.catalog.get(i)) and item.year)
+                           lambda i: (item := services.catalog.get(i)) and item.year, state.profile.constraints)
     state.profile = merge(state.profile, delta, state.turn, services.domain)
     state.user_messages.append(clean.text)
     timings = {"extract_s": time.perf_counter() - start}
