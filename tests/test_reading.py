@@ -38,9 +38,23 @@ def test_abbreviated_wars_are_spelled_as_the_catalog_does(reader):
     assert ("theme", "world war ii", "like") in entries(reader("a WWII movie"))
 
 
-@pytest.mark.parametrize("message", ["something for a date", "romantic comedy, for couples", "date night"])
+@pytest.mark.parametrize("message", ["something for a date", "romantic comedy, for couples", "date night",
+                                     "watching something with a guy i met on hinge", "my date is coming over at 8",
+                                     "second date, my place, help"])
 def test_a_date_in_other_words_is_the_date_audience(reader, message):
     assert reader(message).constraints.get("audience") == "date"
+
+
+@pytest.mark.parametrize("message, audience", [("boys night, something loud", "adults"),
+                                               ("girls' night in with wine", "adults"),
+                                               ("back from the pub, need something stupid", "adults"),
+                                               ("a film for the stag do", "adults"),
+                                               ("the date of release doesnt matter, a western", None),
+                                               ("a heist movie from the 90s", None)])
+def test_who_is_watching_is_read_from_the_situation(reader, message, audience):
+    """The class: who is watching said as a situation, not as an audience word (a dating app, a night out);
+    these situations are data in the domain (retrieval/data/domain.yaml, audiences)."""
+    assert reader(message).constraints.get("audience") == audience
 
 
 @pytest.mark.parametrize("message, changed", [("hmm, too heavy for tonight. something fun instead", True),
