@@ -262,11 +262,15 @@ def term_pool(lexicon: Lexicon, term: str, k: int = 5) -> frozenset[str]:
 def required_ids(query: Query, catalog: Catalog, lexicon: Lexicon | None, exclude: set[str],
                  k: int) -> frozenset[str] | None:
     """The items a request's required words narrow the candidates to: those mentioning all of them when at
-    least k fit, else those mentioning any when at least k fit, else None (the words are only preferred)."""
+    least k fit, else those of all its people and studios (the head of "tim burton movies, the gothic ones": his
+    films, the gothic ones ranked first), else those mentioning any, else None (the words are only preferred)."""
     if lexicon is None or not query.required_terms:
         return None
     sets = [term_pool(lexicon, t, k) for t in query.required_terms]
-    for pool in (frozenset.intersection(*sets), frozenset.union(*sets)):
+    named = [pool for term, pool in zip(query.required_terms, sets)
+             if (entry := lexicon.vocab.get(fold(term))) and entry[1] in ("person", "studio")]
+    heads = (frozenset.intersection(*named),) if named and len(named) < len(sets) else ()
+    for pool in (frozenset.intersection(*sets), *heads, frozenset.union(*sets)):
         fitting = frozenset(i for i in pool if i not in exclude and fits(catalog.get(i), query, exclude))
         if len(fitting) >= k:
             return fitting

@@ -35,3 +35,22 @@ def test_a_theme_is_not_found_inside_the_names_of_an_items_people():
     assert lexicon.matching("zombie") == {"n", "g"}
     assert "h" in lexicon.matching("Rob Zombie") and "h" in lexicon.matching("Sheri Moon Zombie")
     assert {"s", "c", "g"} <= lexicon.matching("Stephen King")  # a name asked for is found among the people
+
+
+def test_a_person_heads_a_request_whose_words_together_fit_too_few_items():
+    """"tim burton movies, the gothic ones": when too few items have every required word, the person's items
+    are the candidates (gothic ones ranked first), not every item with any of the words (The Silence of the
+    Lambs is gothic, not Burton's)."""
+    from retrieval.recommend import Query, required_ids
+
+    burton = [Item(f"b{i}", f"Burton {i}", 1990 + i, directors=("Tim Burton",), keywords=("gothic",) * (i < 2))
+              for i in range(6)]
+    others = [Item(f"g{i}", f"Gothic {i}", 1990 + i, directors=(f"Someone Else{i}",), keywords=("gothic",))
+              for i in range(6)]
+    catalog = Catalog.from_items(burton + others)
+    lexicon = Lexicon(catalog)
+    picked = required_ids(Query(required_terms=("Tim Burton", "gothic")), catalog, lexicon, set(), 5)
+    assert picked == {i.id for i in burton}
+    # control: two themes and no person still widen to the items with either word
+    themes = required_ids(Query(required_terms=("gothic", "friendship")), catalog, lexicon, set(), 5)
+    assert themes == {i.id for i in burton[:2] + others}

@@ -72,6 +72,7 @@ def test_no_trap_word_is_linked_and_the_controls_are(parts, reader):
     ("my week went sideways, cheer me up", "sideways"),
     ("a paramount sense of dread", "paramount"),
     ("a movie about the great outdoors", "great outdoors"),
+    ("the great outdoors is not for me, a heist instead", "great outdoors"),  # a plain phrase, then a dislike
     # a number, in words or digits, is an age, a length or a year, never a name
     ("she just turned thirteen, something fun", "thirteen"),
     # a shouted ordinary word is emphasis or an acronym, not a title

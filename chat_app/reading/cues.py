@@ -200,16 +200,19 @@ def title_evidence(text: str, start: int, end: int, extra_ordinary: frozenset[st
         return "year"
     if PRAISED_AFTER.match(text[end:]):
         return "praised"  # "Alien was great, but I've seen Aliens"
-    if PANNED_AFTER.match(text[end:]) and not all(ordinary(w, language) for w in words):
-        return "panned"  # "interstellar was not for me"
-    if LIKENED_AFTER.match(text[end:]) and not all(ordinary(w, language) for w in words):
-        return "likened"  # "blade runner vibes", "donnie darko type stuff"
-    if seen_after(text, end) and not all(ordinary(w, language) for w in words):
-        return "seen"  # "cronenberg, did videodrome last week"
     common = all(ordinary(w, language) or w.lower() in extra_ordinary for w in words)
     # several words in lower case, each a word of the dictionary, are a phrase ("the great outdoors", "bedtime
     # stories") unless a cue says otherwise
     plain = common or all(plain_word(w, language) or w.lower() in extra_ordinary for w in words)
+    # what follows a title says how it is meant, when its words are not a plain phrase ("the great outdoors is
+    # not for me" is about the outdoors)
+    distinct = not common and (len(words) == 1 or not plain)
+    if PANNED_AFTER.match(text[end:]) and distinct:
+        return "panned"  # "interstellar was not for me"
+    if LIKENED_AFTER.match(text[end:]) and distinct:
+        return "likened"  # "jurassic park vibes", "donnie darko type stuff"
+    if seen_after(text, end) and distinct:
+        return "seen"  # "cronenberg, did videodrome last week"
     caps = capitalized(text, start, end)
     if cue_before(text, start, WEAK_TITLE_CUES) and (caps or not common or len(words) >= 2):
         return "cue"  # "I loved Up", "my dad loves the great escape"; not "I love horses"
