@@ -36,6 +36,7 @@ def test_no_decade_where_none_is_said(message):
     ("90分钟以内", 90), ("2시간 이내 영화", 120), ("korter dan anderhalf uur", 90),
     ("pas plus d'une heure et demie svp", 90), ("una comedia que no dure más de dos horas", 120),  # elided, halves
     ("komedia romantyczna, ale nie dłuższa niż półtorej godziny", 90),
+    ("quero um filme de animação, com no máximo uma hora e meia", 90),  # Portuguese "uma", feminine "one"
 ])
 def test_a_length_limit_in_another_language(message, minutes):
     assert length_limit_in(message, movie_domain()) == minutes
