@@ -43,9 +43,10 @@ def moods(domain: Domain) -> dict[str, str]:
 
 
 @lru_cache(maxsize=16)
-def genre_terms(domain: Domain) -> dict[str, str]:
-    """Words that claim a category (those that are not also mood words)."""
-    return {w: g for w, g in domain.category_words.items() if w not in moods(domain)}
+def genre_terms(domain: Domain) -> dict[str, tuple[str, ...]]:
+    """Words that claim a category (those that are not also mood words): the categories each names, one of
+    which the item must have ("rom-com": a romance or a comedy)."""
+    return {w: domain.categories_of(w) for w in domain.category_words if w not in moods(domain)}
 
 
 # words that claim a genre only when they say who it is for: "for the kids", "a family movie", not "two kids"
@@ -270,12 +271,12 @@ def _genres_and_moods(text: str, evidence: Evidence, claims: list[str], domain: 
     item = evidence.item
     lower = text.lower()
     mood_words = moods(domain)
-    for word, genre in genre_terms(domain).items():
+    for word, genres in genre_terms(domain).items():
         for m in _find(lower, word):
             if word in AUDIENCE_TERMS and not (_FOR_AUDIENCE.search(lower[max(0, m.start() - 20) : m.start()])
                                                or _FOR_AUDIENCE.search(lower[m.end() : m.end() + 12])):
                 continue
-            if genre not in item.genres and not _negated(lower, m.start()):
+            if not set(genres) & set(item.genres) and not _negated(lower, m.start()):
                 claims.append(f"calls it {word}, but its genres are {', '.join(item.genres) or 'not known'}")
                 break
     for word in sorted(mood_words, key=len, reverse=True):  # "light-hearted" before "light"

@@ -568,14 +568,15 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
     if "length_max" not in constraints and (cap := length_limit_in(text, domain)):
         constraints["length_max"] = cap  # "не длиннее полутора часов", "unter 100 Minuten", "2時間以内"
     excluded, liked_genres, required = set(), set(), set()
-    for word, genre in sorted(domain.category_words.items(), key=lambda kv: -len(kv[0])):
+    for word in sorted(domain.category_words, key=lambda w: -len(w)):
+        genres = set(domain.categories_of(word))
         for m in re.finditer(r"\b" + re.escape(word) + r"\b", lower):
             if _negated(lower, m.start()):
-                excluded.add(genre)
+                excluded |= genres
             else:
-                liked_genres.add(genre)
+                liked_genres |= genres
                 if _ONLY_BEFORE.search(lower[max(0, m.start() - 20) : m.start()]):
-                    required.add(genre)
+                    required |= genres
     if not in_english(text):  # "komedia romantyczna", "恋愛映画", "sin comedia": kinds in other languages
         other_liked, other_excluded = genres_in(text, domain)
         liked_genres |= other_liked

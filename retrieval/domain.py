@@ -154,7 +154,8 @@ class Domain(_Spec):
     noun_modifiers: tuple[str, ...] = ()  # words between a language and a noun: "Chinese martial arts films"
     not_titles: tuple[str, ...] = ()  # one-word titles that are common words here ("heat", "drama")
     categories: tuple[str, ...] = Field(min_length=1)
-    category_words: dict[str, str] = Field(default_factory=dict)  # "scary" -> "Horror"
+    # "scary" -> "Horror"; a word may name several ("rom-com" -> [Romance, Comedy])
+    category_words: dict[str, str | tuple[str, ...]] = Field(default_factory=dict)
     moods: dict[str, str] = Field(default_factory=dict)  # "lighter" -> "light-hearted"
     mood_categories: dict[str, MoodRule] = Field(default_factory=dict)
     audiences: dict[str, Audience] = Field(default_factory=dict)
@@ -180,7 +181,7 @@ class Domain(_Spec):
         known = set(self.categories)
         if len(known) != len(self.categories):
             raise ValueError("categories: a category is listed twice")
-        for key, named in [(f"category_words.{w}", {c}) for w, c in self.category_words.items()] + \
+        for key, named in [(f"category_words.{w}", set(self.categories_of(w))) for w in self.category_words] + \
                 [(f"mood_categories.{m}", set(r.favour) | set(r.avoid)) for m, r in self.mood_categories.items()] + \
                 [(f"audiences.{a}", set(r.any) | set(r.none)) for a, r in self.audiences.items()] + \
                 [("audience_categories", set(self.audience_categories))]:
@@ -206,7 +207,12 @@ class Domain(_Spec):
     def category(self, text: str) -> str | None:
         """The category a text names: the category itself in any case, or one of its words."""
         lowered = str(text).strip().lower()
-        return self._category_of.get(lowered) or self.category_words.get(lowered)
+        return self._category_of.get(lowered) or next(iter(self.categories_of(lowered)), None)
+
+    def categories_of(self, word: str) -> tuple[str, ...]:
+        """The categories one of the category words names: "scary" -> (Horror,), "rom-com" -> (Romance, Comedy)."""
+        named = self.category_words.get(word, ())
+        return (named,) if isinstance(named, str) else tuple(named)
 
     def known_categories(self, values) -> tuple[str, ...]:
         """The values that are categories, spelled as the domain spells them, sorted and once each."""

@@ -179,6 +179,7 @@ def spec(**changes) -> dict:
     ({"categories": []}, "categories"),
     ({"category_words": {"scary": "Thriller"}}, "category_words.scary"),
     ({"category_words": {"Scary": "Horror"}}, "category_words"),
+    ({"category_words": {"romcom": ["Romance", "Comedie"]}}, "category_words.romcom"),
     ({"mood_categories": {"cozy": {"favour": ["Cozy"]}, "creepy": {}}}, "mood_categories.cozy"),
     ({"moods": {"gloomy": "gloomy"}}, "moods.gloomy"),
     ({"audiences": {"kids": {"says": "x", "said": ["(unclosed"]}}}, "audiences.kids.said"),
@@ -280,6 +281,13 @@ def test_category_words_and_moods_come_from_the_domain(books):
     assert delta.constraints["genres_excluded"] == ("Romance",)
     # movie words are not book words
     assert not read_message("a western", books.titles, 1, domain=books.domain).preferences
+
+
+@pytest.mark.parametrize("message", ["rom coms from the noughties", "a romcom, nothing sad", "romantic comedies pls"])
+def test_a_word_that_names_several_categories_asks_for_each(message):
+    """A rom-com is a romance and a comedy: the domain's word names both (category_words: a list)."""
+    liked = {p.text for p in read_message(message, TitleIndex([]), 1).preferences if p.kind == "genre"}
+    assert liked == {"Romance", "Comedy"}
 
 
 def test_the_ui_and_replies_say_book(books):

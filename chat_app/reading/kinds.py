@@ -37,9 +37,9 @@ def genres_in(text: str, domain: Domain) -> tuple[set[str], set[str]]:
     """(liked, excluded) categories of the domain that `text` names in another language."""
     liked, excluded = set(), set()
     for word, pattern in genre_patterns():
-        category = domain.category_words.get(word)
-        if category is None:
+        categories = domain.categories_of(word)
+        if not categories:
             continue
         for m in pattern.finditer(text):
-            (excluded if negated_before(text, m.start()) else liked).add(category)
+            (excluded if negated_before(text, m.start()) else liked).update(categories)
     return liked - excluded, excluded
