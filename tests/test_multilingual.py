@@ -106,3 +106,15 @@ def test_a_copied_example_gives_no_kind_and_no_audience_either(full_catalog):
     got = read_gloss("animation, for kids", "侍の映画を見たい", TitleIndex.from_catalog(full_catalog), 1,
                      lexicon=Lexicon(full_catalog), domain=full_catalog.domain)
     assert not got.preferences and "audience" not in got.constraints
+
+
+@pytest.mark.parametrize("message, language", [("καμιά καλή κωμωδία από τη δεκαετία του '80;", "el"),
+                                               ("סרט מצחיק משנות השמונים", "he"), ("หนังตลกยุค 80", "th"),
+                                               ("фильм про войну", "ru"), ("Kubrick", None), ("zombie movies", None),
+                                               ("a movie like Amélie", None), ("🎬🎬🎬", None)])
+def test_a_message_mostly_in_another_script_is_not_english(message, language):
+    """The identifier tells English apart from 18 languages; a message in Greek, Hebrew or Thai is in none of
+    them, and was read as English ("κωμωδία" found no comedy, and its script matched the theme "greek")."""
+    from chat_app.reading.language import foreign_language
+
+    assert foreign_language(message) == language

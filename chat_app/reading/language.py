@@ -7,6 +7,7 @@ Only "is it English, with confidence?" is asked: the spelling mender and the glo
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import cache, lru_cache
 
 MAX_CHARS = 1500  # the identifier reads this much of a message
@@ -20,12 +21,18 @@ FOREIGN_CONFIDENCE = 0.8
 
 
 @cache
-def _language_identifier():
+def _language_identifier(every_language: bool = False):
     from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
     identifier = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
-    identifier.set_languages(_LANGID_LANGUAGES)
+    if not every_language:
+        identifier.set_languages(_LANGID_LANGUAGES)
     return identifier
+
+
+def _mostly_latin(message: str) -> bool:
+    letters = [c for c in message if c.isalpha()]
+    return sum("LATIN" in unicodedata.name(c, "") for c in letters) * 2 >= len(letters)
 
 
 def in_english(message: str) -> bool:
@@ -35,7 +42,11 @@ def in_english(message: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def foreign_language(message: str) -> str | None:
-    """The ISO code of the language a message is in when that is, with confidence, not English; else None."""
+    """The ISO code of the language a message is in when that is, with confidence, not English; else None. A
+    message mostly in another script (Greek, Arabic, Hebrew, Thai...) is not English whatever its language."""
+    if not _mostly_latin(message[:MAX_CHARS]):
+        language = _language_identifier(every_language=True).classify(message[:MAX_CHARS])[0]
+        return language if language != "en" else "und"
     language, confidence = _language_identifier().classify(message[:MAX_CHARS])
     return None if language == "en" or confidence < FOREIGN_CONFIDENCE else language
 
