@@ -138,7 +138,7 @@ def combine(primary: Delta, extra: Delta) -> Delta:
                    constraints={**extra.constraints, **primary.constraints},
                    lifted=tuple(dict.fromkeys(primary.lifted + extra.lifted)),
                    seen=tuple(dict.fromkeys(primary.seen + extra.seen)),
-                   change_of_mind=primary.change_of_mind or extra.change_of_mind)
+                   change_of_mind=primary.change_of_mind or extra.change_of_mind, adds=primary.adds or extra.adds)
 
 
 def settle_question(delta: Delta, message: str) -> Delta:

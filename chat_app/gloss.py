@@ -23,7 +23,7 @@ from chat_app.rules import language_said, read_message
 from prompts import load_prompt
 from retrieval.domain import Domain, movie_domain
 from retrieval.concepts import MESSAGE_THRESHOLD, ConceptIndex
-from retrieval.lexical import GENERIC, Lexicon
+from retrieval.lexical import GENERIC, Lexicon, tokens
 from retrieval.meaning import MeaningReader
 from retrieval.match import fold, singular_forms
 from retrieval.titles import TitleIndex
@@ -187,7 +187,12 @@ def meaning_theme(message: str, delta: Delta, turn: int, meaning: MeaningReader 
         return delta
     found = meaning.themes(text)[:1]
     taken = {p.text.lower() for p in delta.preferences}
-    added = tuple(Preference("theme", term, "like", turn) for term, _ in found if term not in taken)
+    # a term that only restates a mood or a kind already read is no topic ("something dark" -> "darkness")
+    kinds = {w for w in _words(message) if w in domain.moods or w in domain.category_words}
+    kinds |= {w for p in delta.preferences if p.kind in ("mood", "genre") for w in _words(p.text)}
+    restated = set(tokens(" ".join(kinds)))
+    added = tuple(Preference("theme", term, "like", turn) for term, _ in found
+                  if term not in taken and not set(tokens(term)) <= restated)
     return replace(delta, preferences=delta.preferences + added) if added else delta
 
 

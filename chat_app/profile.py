@@ -46,6 +46,7 @@ class Delta:
     asks: str = ""  # with intent "question": what is asked of the items in `asked` (chat_app.reading.questions)
     asked: tuple[str, ...] = ()
     change_of_mind: bool = False  # "... instead", "changed my mind": new genres and moods replace earlier ones
+    adds: bool = False  # "and scary", "funny too": a new mood joins the earlier ones even where they conflict
     unmeant: tuple[str, ...] = ()  # items whose title the message wrote as words ("home alone tonight"): not shown
 
 
@@ -76,6 +77,10 @@ def merge(profile: Profile, delta: Delta, turn: int, domain: Domain | None = Non
     earlier = profile.preferences
     if delta.change_of_mind and any(p.kind in ("genre", "mood") and p.polarity == "like" for p in delta.preferences):
         earlier = tuple(p for p in earlier if not (p.kind in ("genre", "mood") and p.polarity == "like"))
+    moods = [p.text for p in delta.preferences if p.kind == "mood" and p.polarity == "like"]
+    if moods and domain is not None and not delta.adds:  # "something feel-good" ... "in the mood for something dark": the new mood
+        earlier = tuple(p for p in earlier if not (p.kind == "mood" and p.polarity == "like" and any(
+            domain.moods_conflict(p.text, m) for m in moods if m != p.text)))
     prefs = {p.key: p for p in earlier}
     order = [p.key for p in earlier]
     excluded = set(profile.constraints.genres_excluded)

@@ -113,6 +113,8 @@ _NEG_BEFORE_ANY = re.compile(rf"(?:{NEGATION_ANY.pattern})[\w\s,'-]{{0,24}}$", r
 _ONLY_BEFORE = re.compile(r"\b(only|must be|has to be|have to be|strictly|nothing but|exclusively)\s+(an?\s+)?$")
 _CHANGE_OF_MIND = re.compile(r"\b(instead|changed? (my|our) minds?|on second thought|scratch that|too (heavy|dark|"
                              r"sad|depressing|bleak|serious|grim|intense|silly|light))\b", re.IGNORECASE)
+_ADDS = re.compile(r"^\W*(?:and|also|plus|but also)\b|\b(?:too|as well|also|at the same time)\W*$|\bboth\b",
+                   re.IGNORECASE)  # "and scary", "funny too": with what was asked before
 _LIFT = re.compile(r"\b(is|are|'s)\s+(fine|ok|okay|good|alright|great)\b|\bactually\b", re.IGNORECASE)
 _GREETING = re.compile(r"^\s*(hi|hello|hey|hola|bonjour|salut|hallo|ciao|ola|olá|namaste|yo|good (morning|evening|afternoon)"
                        r"|thanks?|thank you|merci|gracias|danke)\b[\s!.,?]*$", re.IGNORECASE)
@@ -627,4 +629,4 @@ def read_message(text: str, titles: TitleIndex, turn: int, latest_year: int = 20
     unmeant_ids = tuple(i for _, surface, *_ in unmeant for i in titles.same_title(surface))
     return Delta(intent=intent, preferences=tuple(prefs), constraints=constraints, lifted=tuple(lifted),
                  seen=tuple(dict.fromkeys(seen)), change_of_mind=bool(_CHANGE_OF_MIND.search(text)),
-                 unmeant=unmeant_ids)
+                 adds=bool(_ADDS.search(text)), unmeant=unmeant_ids)

@@ -218,6 +218,11 @@ class Domain(_Spec):
         """The values that are categories, spelled as the domain spells them, sorted and once each."""
         return tuple(sorted({c for v in values if (c := self._category_of.get(str(v).lower()))}))
 
+    def moods_conflict(self, a: str, b: str) -> bool:
+        """Does one mood favour what the other avoids ("feel-good" and "dark", "funny" and "sad")?"""
+        ra, rb = self.mood_categories.get(a), self.mood_categories.get(b)
+        return bool(ra and rb and (set(ra.favour) & set(rb.avoid) or set(rb.favour) & set(ra.avoid)))
+
     def mood_rule(self, mood: str, words: bool = True) -> tuple[frozenset[str], frozenset[str]]:
         """(favoured, avoided) categories of a mood, or (with `words`) of a word for one ("lighter" is
         "light-hearted")."""

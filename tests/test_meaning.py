@@ -89,6 +89,29 @@ def test_the_reading_adds_a_theme_only_where_no_reader_found_a_topic_or_a_name(c
     assert meaning_theme("none of the ppl who live to ride giant waves", Delta(), 1, meaning, domain) == Delta()
 
 
+class Says:
+    """A meaning reader that names one term for any message."""
+
+    def __init__(self, term):
+        self.term = term
+
+    def themes(self, text):
+        return [(self.term, 0.6)]
+
+
+@pytest.mark.parametrize("message, read, term, kept", [
+    ("hmm actually I'm in the mood for something really dark", ("mood", "dark"), "darkness", False),
+    ("honestly just want some comedies to wind down with", ("genre", "Comedy"), "comedy", False),
+    ("hmm actually I'm in the mood for something really dark", ("mood", "dark"), "darkroom", True),  # controls
+    ("ppl who live to ride giant waves all day long", ("mood", "fun"), "surfing", True),
+])
+def test_a_term_that_restates_a_mood_or_kind_already_read_is_no_topic(message, read, term, kept):
+    """"in the mood for something dark" got the theme "darkness", and picks with "Darkness" in their titles."""
+    delta = Delta(preferences=(Preference(*read, "like", 1),))
+    found = meaning_theme(message, delta, 1, Says(term), movie_domain())
+    assert (term in [p.text for p in found.preferences]) is kept
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("message, terms", [
     ("canadian guys on skates smashing each other into the boards over a little black puck", {"ice hockey"}),

@@ -64,3 +64,20 @@ def test_a_change_of_mind_replaces_earlier_genres_and_moods_only():
     # "something else instead" with no new genre or mood keeps what there was
     kept = merge(p, Delta(change_of_mind=True), 2)
     assert kept.preferences == p.preferences
+
+
+def test_a_new_mood_replaces_an_earlier_one_it_contradicts_unless_it_is_added():
+    """"something feel-good and uplifting" ... "hmm actually I'm in the mood for something dark": the picks were
+    dark comedies and romances, as both moods stayed. A mood that favours what an earlier one avoids replaces
+    it; "and scary", "funny too" add; a mood that does not conflict ("romantic") joins."""
+    from retrieval.domain import movie_domain
+
+    domain = movie_domain()
+    p = merge(Profile(), Delta(preferences=(like("mood", "feel-good"), like("mood", "uplifting"),
+                                            like("genre", "Musical"))), 1, domain)
+    dark = merge(p, Delta(preferences=(like("mood", "dark"),)), 2, domain)
+    assert {x.text for x in dark.preferences} == {"Musical", "dark"}
+    added = merge(p, Delta(preferences=(like("mood", "dark"),), adds=True), 2, domain)
+    assert {x.text for x in added.preferences} == {"feel-good", "uplifting", "Musical", "dark"}
+    romantic = merge(p, Delta(preferences=(like("mood", "romantic"),)), 2, domain)
+    assert {x.text for x in romantic.preferences} == {"feel-good", "uplifting", "Musical", "romantic"}

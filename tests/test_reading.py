@@ -88,3 +88,9 @@ def test_a_limit_after_a_negation_is_no_topic(reader):
     delta = reader("nothing with George Clooney, and nothing before 1990")
     assert delta.constraints.get("year_min") == 1990
     assert {(k, t) for k, t, pol in entries(delta) if pol == "dislike"} == {("person", "george clooney")}
+
+
+@pytest.mark.parametrize("message, adds", [("and scary", True), ("funny too", True), ("also something short", True),
+                                           ("something dark", False), ("a tooth fairy movie", False)])
+def test_a_message_that_adds_to_what_was_asked_says_so(reader, message, adds):
+    assert reader(message).adds is adds
