@@ -15,7 +15,7 @@ import math
 from typing import Callable
 
 from chat_app.profile import Preference, Profile
-from chat_app.rules import search_text
+from chat_app.reading.search import search_text
 from retrieval.domain import Domain, movie_domain
 from retrieval.recommend import Query
 
@@ -54,7 +54,8 @@ def compose_query(profile: Profile, fallback_text: str = "", exclude: set[str] |
                   synonyms: Callable[[str], list[str]] | None = None, known_words: frozenset[str] | None = None) -> Query:
     """`synonyms(term)`, when given, names the catalog terms a disliked theme excludes with it ("no mob
     stuff" also leaves out what the catalog calls "mafia"); `known_words`, when given, are the words the
-    message's own text must use to be searched by when nothing was read in it (`rules.search_text`)."""
+    message's own text must use to be searched by when nothing was read in it
+    (`chat_app.reading.search.search_text`)."""
     domain = domain or movie_domain()
     aspect = lambda p: aspect_text(p, domain.noun)
     liked = profile.liked()

@@ -16,7 +16,7 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from chat_app.profile import Profile
-from chat_app.rules import LANGUAGES
+from chat_app.reading.kinds import LANGUAGES
 from retrieval.catalog import Catalog, Item
 from retrieval.collaborative import ItemCF
 from retrieval.comention import CatalogCoMention

@@ -25,7 +25,10 @@ from chat_app.gloss import (gloss, meaning_theme, multilingual_theme, needs_glos
                             written_in)
 from chat_app.llm.base import ChatModel, ModelError, complete_json
 from chat_app.profile import ASPECT_KINDS, INTENTS, Delta, Preference, Profile
-from chat_app.rules import ITEM_QUESTION, LANGUAGES, NATIVE_LANGUAGES, PICK_REFERENCE, language_said, read_message
+from chat_app.reading.kinds import LANGUAGES, NATIVE_LANGUAGES, language_said
+from chat_app.reading.picks import PICK_REFERENCE
+from chat_app.reading.titles import ITEM_QUESTION
+from chat_app.rules import read_message
 from prompts import load_prompt
 from retrieval.domain import Domain, movie_domain
 from retrieval.concepts import ConceptIndex

@@ -19,7 +19,8 @@ from chat_app.llm.base import ChatModel, complete
 from chat_app.profile import Delta, Preference
 from chat_app.reading.language import in_english, likely_foreign
 from chat_app.reading.negation import NEGATION_ANY
-from chat_app.rules import language_said, read_message
+from chat_app.reading.kinds import language_said
+from chat_app.rules import read_message
 from prompts import load_prompt
 from retrieval.domain import Domain, movie_domain
 from retrieval.concepts import MESSAGE_THRESHOLD, ConceptIndex

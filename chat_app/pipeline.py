@@ -22,7 +22,7 @@ from chat_app.listwise import LABELS, listwise_rerank
 from chat_app.llm.base import ChatModel
 from chat_app.profile import Profile, merge
 from chat_app.reading.relative import relative_years
-from chat_app.rules import shorter_than
+from chat_app.reading.limits import shorter_than
 from chat_app.session import SessionState, clean_message
 from retrieval.catalog import Catalog
 from retrieval.collaborative import ItemCF

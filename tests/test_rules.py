@@ -1,6 +1,8 @@
 import pytest
 
-from chat_app.rules import read_message, spot_titles, years_and_length
+from chat_app.reading.limits import years_and_length
+from chat_app.reading.titles import spot_titles
+from chat_app.rules import read_message
 from retrieval.titles import TitleIndex
 
 
@@ -89,7 +91,7 @@ PICKS = ["1", "2571", "79132", "356", "318"]  # Toy Story, The Matrix, Inception
     ("#9 please", []),  # out of range
 ])
 def test_references_to_the_last_picks(titles, message, expected):
-    from chat_app.rules import picked_references
+    from chat_app.reading.picks import picked_references
 
     assert [(i, a) for i, a, _, _ in picked_references(message, PICKS)] == expected
 
@@ -123,7 +125,7 @@ def test_required_genres(titles, message, required):
     ("hmm ok", None),
 ])
 def test_single_pick_reaction(text, expected):
-    from chat_app.rules import single_pick_reaction
+    from chat_app.reading.picks import single_pick_reaction
 
     got = single_pick_reaction(text, ["42"])
     assert (got[1] if got else None) == expected
@@ -155,7 +157,7 @@ def test_a_love_story_asks_for_romance(titles, message):
 
 def test_shorter_caps_the_length_relative_to_the_liked_item():
     from chat_app.profile import Delta, Preference
-    from chat_app.rules import shorter_than
+    from chat_app.reading.limits import shorter_than
     from retrieval.domain import movie_domain
 
     lengths = {"1721": 194, "2": None}.get  # Titanic; an item of unknown length

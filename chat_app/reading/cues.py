@@ -15,7 +15,7 @@ linked only with evidence that it is meant (`title_evidence`, `surname_evidence`
   weekend went sideways", "the great outdoors": Webster's word list, via `english-words`).
 
 An ordinary word needs a cue; a rare one needs less. What does not get a link stays text, for the theme and
-meaning readers. This module only judges spans; finding them is the caller's (`chat_app.rules`).
+meaning readers. This module only judges spans; finding them is the callers' (`chat_app.reading.titles`, `.terms`).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 What is language is data (`languages.yaml` beside this module); this module only compiles it and turns a
 match into the same constraint fields the English reader writes (`year_min`/`year_max`, `length_max` in the
 domain's unit). Numbers never depend on the LLM: the packaged coder model misreads decades in other
-languages. English stays with `chat_app.rules.years_and_length`.
+languages. English stays with `chat_app.reading.limits.years_and_length`.
 """
 
 from __future__ import annotations
