@@ -220,14 +220,20 @@ def _csv_cell(text: str) -> str:
 
 
 def build_index(folder: Path, index_dir: Path, progress: bool = True) -> None:
-    """Build (or find current) the folder's item index the way the app opens it, with a progress bar."""
+    """Build (or find current) the folder's item index the way the app opens it, with a progress bar, and write
+    the item vectors into the folder (`retrieval.vectors`)."""
     from retrieval.catalog import load_catalog
     from retrieval.embeddings import SentenceTransformerEmbedder
     from retrieval.store import ItemIndex, collection_name, persistent_client
 
+    from retrieval.vectors import save_vectors
+
     catalog = load_catalog(folder)
-    index = ItemIndex(persistent_client(index_dir), catalog, SentenceTransformerEmbedder(), collection_name(catalog))
+    embedder = SentenceTransformerEmbedder()
+    index = ItemIndex(persistent_client(index_dir), catalog, embedder, collection_name(catalog))
     index.open(progress=None if progress else False)
+    # the vectors travel with the folder: another machine or index folder opens it without embedding
+    save_vectors(catalog, embedder, {item.id: index.vectors[index.row_of[item.id]] for item in catalog})
 
 
 def ingest(items: Path, fmap: FieldMap, out: Path, *, interactions: Path | None = None, domain: Path | None = None,

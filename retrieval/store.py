@@ -17,6 +17,9 @@ remove those older than an hour. Each catalog folder gets its own collection nam
 two catalogs never share a collection; processes with different embedders on one server and one collection
 name still replace each other's index.
 
+A build takes the item vectors shipped beside the catalog where they still match (`retrieval.vectors`) and
+embeds only the rest.
+
 All item vectors are also kept in memory (10k x 384 floats, 15 MB) so candidates that come from other
 sources (collaborative signals) get an exact dense score without another query.
 """
@@ -39,6 +42,7 @@ from chromadb.errors import ChromaError, NotFoundError
 from retrieval.catalog import MOVIES_DIR, Catalog
 from retrieval.constraints import item_metadata
 from retrieval.embeddings import ChromaEmbeddingFunction, Embedder
+from retrieval.vectors import documents, shipped_vectors
 
 log = logging.getLogger(__name__)
 COLLECTION = "items"
@@ -157,15 +161,20 @@ class ItemIndex:
             f"{self.name}{BUILDING}{uuid.uuid4().hex[:8]}", embedding_function=self._ef,
             metadata={**self.manifest(False), "started": time.time()}, configuration={"hnsw": {"space": "cosine"}})
         try:
-            domain = self.catalog.domain  # similar lengths pad less
-            items = sorted(self.catalog, key=lambda item: len(item.document(domain)))
+            texts = documents(self.catalog)
+            items = sorted(self.catalog, key=lambda item: len(texts[item.id]))  # similar lengths pad less
+            known, said = shipped_vectors(self.catalog, self.embedder, texts)  # the work done once, shipped
+            (log.warning if "instead" in said else log.info)("item index: %s", said)
             with tqdm(total=len(items), desc="indexing catalog", unit="item", disable=progress is False) as bar:
                 for start in range(0, len(items), BATCH):
                     batch = items[start : start + BATCH]
-                    documents = [item.document(self.catalog.domain) for item in batch]
+                    todo = [item for item in batch if item.id not in known]
+                    if todo:
+                        known.update(zip([item.id for item in todo], self.embedder.embed(
+                            [texts[item.id] for item in todo], kind="document")))
                     built.add(
-                        ids=[item.id for item in batch], documents=documents,
-                        embeddings=self.embedder.embed(documents, kind="document"),
+                        ids=[item.id for item in batch], documents=[texts[item.id] for item in batch],
+                        embeddings=np.stack([known[item.id] for item in batch]),
                         metadatas=[item_metadata(item) for item in batch])
                     bar.update(len(batch))
                     if callable(progress):

@@ -361,3 +361,22 @@ def test_the_index_ingest_builds_is_the_one_the_app_opens(tmp_path, real_embedde
     catalog = load_catalog(out)
     index = ItemIndex(persistent_client(index_dir), catalog, real_embedder, collection_name(catalog))
     assert index.stale_reason() is None  # the app's start finds it current: no second build
+
+
+def test_an_ingested_folder_carries_its_item_vectors(tmp_path):
+    """With its index built, the folder holds the vectors too: another index folder (or machine) opens it
+    without embedding again (retrieval/vectors.py)."""
+    from retrieval.catalog import load_catalog
+    from retrieval.vectors import FILE, shipped_vectors
+
+    out = tmp_path / "catalog"
+    assert main([str(write(tmp_path, "books.csv", HEADER + "".join(ROWS))), "--map",
+                 str(write(tmp_path, "map.yaml", MAP)), "--out", str(out), "--index-dir", str(tmp_path / "index"),
+                 "--quiet"]) == 0
+
+    class Packaged:
+        name, dim = "all-MiniLM-L6-v2", 384
+
+    catalog = load_catalog(out)
+    found, said = shipped_vectors(catalog, Packaged())
+    assert (out / FILE).is_file() and len(found) == len(catalog), said
