@@ -14,13 +14,7 @@ from pydantic_settings import CLI_SUPPRESS, BaseSettings, CliApp, SettingsConfig
 
 from retrieval.catalog import MOVIES_DIR, CatalogError, resolve_catalog
 from retrieval.chroma_server import parse_url
-
-
-def available_cores() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
+from retrieval.cores import available_cores
 
 
 def default_cache_dir() -> Path:

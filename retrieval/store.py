@@ -31,6 +31,7 @@ import logging
 import re
 import time
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -165,7 +166,8 @@ class ItemIndex:
             items = sorted(self.catalog, key=lambda item: len(texts[item.id]))  # similar lengths pad less
             known, said = shipped_vectors(self.catalog, self.embedder, texts)  # the work done once, shipped
             (log.warning if "instead" in said else log.info)("item index: %s", said)
-            with tqdm(total=len(items), desc="indexing catalog", unit="item", disable=progress is False) as bar:
+            wide = getattr(self.embedder, "all_cores", nullcontext)  # the build has the machine to itself
+            with wide(), tqdm(total=len(items), desc="indexing catalog", unit="item", disable=progress is False) as bar:
                 for start in range(0, len(items), BATCH):
                     batch = items[start : start + BATCH]
                     todo = [item for item in batch if item.id not in known]

@@ -111,9 +111,10 @@ def main(argv: list[str] | None = None) -> int:
     todo = [i for i in texts if i not in known]
     from tqdm.auto import tqdm
 
-    for start in tqdm(range(0, len(todo), 256), desc="embedding", unit="batch"):
-        batch = todo[start:start + 256]
-        known.update(zip(batch, embedder.embed([texts[i] for i in batch], kind="document")))
+    with embedder.all_cores():
+        for start in tqdm(range(0, len(todo), 256), desc="embedding", unit="batch"):
+            batch = todo[start:start + 256]
+            known.update(zip(batch, embedder.embed([texts[i] for i in batch], kind="document")))
     print(f"wrote {save_vectors(catalog, embedder, known)} ({len(known)} items)")
     return 0
 
