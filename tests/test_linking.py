@@ -78,6 +78,7 @@ def test_no_trap_word_is_linked_and_the_controls_are(parts, reader):
     # a shouted ordinary word is emphasis or an acronym, not a title
     ("what's the GOAT of westerns", "goat"),
     ("this is SO IMPORTANT, a good cry", "important"),
+    ("total MAYHEM at work today, need something calming", "mayhem"),  # a rare word of the dictionary too
     # a title the catalog also uses as a topic of many items is the topic unless a cue says title
     ("a noir with a real femme fatale", "femme fatale"),
     ("cold war spies, slow and paranoid", "cold war"),
@@ -153,6 +154,7 @@ def test_watched_and_more_like_that_still_likes_it(parts, reader, message):
 @pytest.mark.parametrize("message, title", [
     ("cronenberg, did videodrome last week, what else", "Videodrome"),
     ("seen beetlejuice a million times, more burton", "Beetlejuice"),
+    ("already seen ALIEN, something else please", "Alien"),  # a shouted title with a cue is the title
 ])
 def test_a_title_followed_by_when_or_how_often_it_was_watched_is_seen(parts, reader, message, title):
     catalog = parts[0]

@@ -49,6 +49,10 @@ def test_a_date_in_other_words_is_the_date_audience(reader, message):
                                                ("girls' night in with wine", "adults"),
                                                ("back from the pub, need something stupid", "adults"),
                                                ("a film for the stag do", "adults"),
+                                               ("bachelorette weekend, something fun", "adults"),
+                                               ("finally got a babysitter, what should we watch", "date"),
+                                               ("babysitting my nephew tomorrow", "family"),
+                                               ("a friday treat for my first grade class", "family"),
                                                ("the date of release doesnt matter, a western", None),
                                                ("a heist movie from the 90s", None)])
 def test_who_is_watching_is_read_from_the_situation(reader, message, audience):

@@ -62,6 +62,7 @@ def test_a_liked_title_is_no_yardstick(message):
 @pytest.mark.parametrize("message, expected", [
     ("im an 88 baby, horror made before i was born", {"year_max": 1987}),
     ("born in 95, something from the year i was born", {"year_min": 1995, "year_max": 1995}),
+    ("born in 1993, a comedy from my birth year", {"year_min": 1993, "year_max": 1993}),
     ("a 2001 kid here, comedies made since i was born", {"year_min": 2001}),
     ("im an 88 baby, something funny", {}),  # a birth year alone asks for no years
 ])

@@ -33,6 +33,9 @@ STRONG_TITLE_CUES = (r"seen|saw|watched|watching|rewatched|re-watched|rewatch|re
                      r"things like|ones like|movies like|films like|books like|games like|shows like|in the vein of|"
                      r"same vibe as|vibes? of|reminds me of|along the lines of|the likes of|sequel to|favou?rite is|"
                      r"than|same year as|same time as|as good as|more like|like the|tell me about|tell me more about|what is|what's|whats")
+# what makes a shouted word a title: having seen or liked it, not a question ("what's the GOAT of westerns")
+SHOUTED_TITLE_CUES = (r"seen|saw|watched|rewatched|loved|liked|enjoyed|besides|other than|apart from|except|"
+                      r"similar to|something like|anything like|movies like|films like|books like|games like")
 WEAK_TITLE_CUES = r"loved|liked|enjoyed|adore|adored|love|loves|like|likes|enjoys|adores|hated|hate|hates|dig|into"
 # a person follows these, or is followed by "movies", "films", "'s"
 PERSON_CUES = r"by|starring|stars|featuring|directed by|director|actor|actress|fan of|w/|w"  # "smth w the rock"
@@ -191,9 +194,10 @@ def title_evidence(text: str, start: int, end: int, extra_ordinary: frozenset[st
     if quoted(text, start, end):
         return "quoted"
     language = foreign_language(text)
-    if shouting(" ".join(words)) and not shouting(text) and all(ordinary(w, language) for w in words):
-        # "what's the GOAT of westerns", "my sister is OBSESSED": a shouted word is emphasis or an acronym
-        return "year" if year_after(text, end) else None
+    if shouting(" ".join(words)) and not shouting(text) and all(plain_word(w, language) for w in words):
+        # "what's the GOAT of westerns", "my sister is OBSESSED", "total MAYHEM": a shouted word of the
+        # dictionary is emphasis or an acronym, unless a cue or a year says it is the title ("seen ALIEN")
+        return "cue" if cue_before(text, start, SHOUTED_TITLE_CUES) else "year" if year_after(text, end) else None
     if cue_before(text, start, strong):
         return "cue"
     if year_after(text, end):
