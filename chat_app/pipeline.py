@@ -179,24 +179,31 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
     state.user_messages.append(clean.text)
     timings = {"extract_s": time.perf_counter() - start}
     problems = (extraction.problem,) if extraction.problem else ()
+    degraded = ""  # the model did not answer: said once per session, and the problem is in every turn's record
+    if extraction.problem and not state.degraded_said:
+        degraded, state.degraded_said = services.domain.texts.degraded, True
+
+    def told(notice: str) -> str:
+        return " ".join(filter(None, [degraded, notice]))
+
     said_nothing_new = not (extraction.delta.preferences or extraction.delta.constraints or extraction.delta.seen
                             or extraction.delta.lifted)
     if said_nothing_new and extraction.delta.intent == "chitchat":
         texts = services.domain.texts
         notice = texts.greeting if state.profile.is_empty else texts.thanks
-        yield TurnView(notice, profile=state.profile, finished=True, timings=timings, problems=problems,
+        yield TurnView(told(notice), profile=state.profile, finished=True, timings=timings, problems=problems,
                        intent=extraction.delta.intent, read_as=extraction.gloss)
         return
 
     asked = [item for i in extraction.delta.asked if (item := services.catalog.get(i))]
     if extraction.delta.intent == "question" and extraction.delta.asks and asked:  # "who directed the first one?"
-        yield TurnView(answer(asked, extraction.delta.asks, services.domain), profile=state.profile, finished=True,
-                       timings=timings, problems=problems, intent="question", read_as=extraction.gloss)
+        yield TurnView(told(answer(asked, extraction.delta.asks, services.domain)), profile=state.profile,
+                       finished=True, timings=timings, problems=problems, intent="question", read_as=extraction.gloss)
         return
     about = extraction.delta.about if extraction.delta.intent == "question" and said_nothing_new else None
     if about and (item := services.catalog.get(about)):
-        yield TurnView(describe_item(item, services.domain), profile=state.profile, finished=True, timings=timings,
-                       problems=problems, intent="question", read_as=extraction.gloss)
+        yield TurnView(told(describe_item(item, services.domain)), profile=state.profile, finished=True,
+                       timings=timings, problems=problems, intent="question", read_as=extraction.gloss)
         return
 
     query, picks = rank(services, state, clean.text, extraction.delta.unmeant)
@@ -204,13 +211,13 @@ def run_turn(services: Services, state: SessionState, message: object) -> Iterat
                       f"to shorter ones; tell me a limit in {services.domain.length.unit} instead."
                       if unmeasured and services.catalog.get(unmeasured) else "")
     vague = nothing_asked(query) and not state.profile.liked() and picks
-    honest = " ".join(filter(None, [shortfall(services, query, picks), unverified_people(state.profile, picks),
-                                    unknown_length, services.domain.texts.vague if vague else ""]))
+    honest = told(" ".join(filter(None, [shortfall(services, query, picks), unverified_people(state.profile, picks),
+                                         unknown_length, services.domain.texts.vague if vague else ""])))
     timings["retrieve_s"] = time.perf_counter() - start - timings["extract_s"]
     if not picks:
         limits = "; ".join(state.profile.constraints.describe(services.domain)) or "what you asked"
-        yield TurnView(f"Nothing left in the catalog fits {limits}. Try loosening a limit, e.g. "
-                       "\"any year is fine\" or \"horror is ok\".", profile=state.profile, finished=True,
+        yield TurnView(told(f"Nothing left in the catalog fits {limits}. Try loosening a limit, e.g. "
+                            "\"any year is fine\" or \"horror is ok\"."), profile=state.profile, finished=True,
                        timings=timings, problems=problems, intent=extraction.delta.intent, read_as=extraction.gloss)
         return
     state.shown.extend(p.item.id for p in picks)

@@ -26,6 +26,7 @@ class SessionState:
     shown: list[str] = field(default_factory=list)  # ids recommended so far, in order
     last_picks: list[str] = field(default_factory=list)  # ids of the last reply's picks, as numbered
     chat: list[dict] = field(default_factory=list)  # the conversation as shown: {"role", "content"} dicts
+    degraded_said: bool = False  # the reply has said once that the language model did not answer
 
     def recent(self, n: int = 2) -> list[str]:
         return [m[:300] for m in self.user_messages[-n:]]

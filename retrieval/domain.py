@@ -137,6 +137,10 @@ class Texts(_Spec):
     ratings_source: str = Text  # whose ratings the mean is: "MovieLens"
     popular: str = Text  # a pick found by popularity: "One of the most-rated movies that fit what you asked"
     # the question back to a request with no taste in it ("surprise me", "idk something good")
+    # said once per session when the language model did not answer and the rules alone read the message
+    degraded: str = Field(default="(The language model did not answer, so I read this with my rules alone: what "
+                                  "you said in other words or in another language may be missed.)", min_length=1,
+                          max_length=MAX_TEXT)
     vague: str = Field(default="These are widely loved and of different kinds. Tell me one you loved, a mood, or "
                                "who it is for, and I will narrow it down.", min_length=1, max_length=MAX_TEXT)
 

@@ -183,3 +183,17 @@ def test_a_ruled_out_person_the_catalog_cannot_check_is_said():
     assert unverified_people(clooney, [known, unknown]) == (
         "I could not check Out of Sight (1998) for George Clooney: the catalog lists no cast for it.")
     assert unverified_people(clooney, [known]) == "" and unverified_people(Profile(), [unknown]) == ""
+
+
+def test_a_reading_without_the_model_is_said_once_and_recorded_every_turn(services):
+    """The LLM server went away mid-session: turns go on with the rules' reading, the reply says so once, and
+    every turn's record names the problem (issue 23)."""
+    down = replace(services, llm=FailingModel(ModelError("connection refused")), reading="gloss")
+    state = SessionState()
+    first = last(run_turn(down, state, "Quiero ver una película de zombis"))
+    second = last(run_turn(down, state, "une comédie des années 80 plutôt"))
+    said = services.domain.texts.degraded
+    assert first.recommendations and said in first.notice and said not in second.notice
+    assert first.problems and second.problems and "connection refused" in first.problems[0]
+    healthy = last(run_turn(services, SessionState(), "I loved The Matrix"))  # control: a model that answers
+    assert said not in healthy.notice and not healthy.problems
