@@ -77,8 +77,9 @@ def merge(profile: Profile, delta: Delta, turn: int, domain: Domain | None = Non
     earlier = profile.preferences
     if delta.change_of_mind and any(p.kind in ("genre", "mood") and p.polarity == "like" for p in delta.preferences):
         earlier = tuple(p for p in earlier if not (p.kind in ("genre", "mood") and p.polarity == "like"))
+    # "something feel-good" ... "in the mood for something dark": the new mood replaces one it contradicts
     moods = [p.text for p in delta.preferences if p.kind == "mood" and p.polarity == "like"]
-    if moods and domain is not None and not delta.adds:  # "something feel-good" ... "in the mood for something dark": the new mood
+    if moods and domain is not None and not delta.adds:
         earlier = tuple(p for p in earlier if not (p.kind == "mood" and p.polarity == "like" and any(
             domain.moods_conflict(p.text, m) for m in moods if m != p.text)))
     prefs = {p.key: p for p in earlier}

@@ -164,8 +164,7 @@ class ItemIndex:
         try:
             texts = documents(self.catalog)
             items = sorted(self.catalog, key=lambda item: len(texts[item.id]))  # similar lengths pad less
-            known, said = shipped_vectors(self.catalog, self.embedder, texts)  # the work done once, shipped
-            (log.warning if "instead" in said else log.info)("item index: %s", said)
+            known = shipped_vectors(self.catalog, self.embedder, texts)  # the work done once, shipped
             wide = getattr(self.embedder, "all_cores", nullcontext)  # the build has the machine to itself
             with wide(), tqdm(total=len(items), desc="indexing catalog", unit="item", disable=progress is False) as bar:
                 for start in range(0, len(items), BATCH):

@@ -45,12 +45,13 @@ def documents(catalog: Catalog) -> dict[str, str]:
 
 
 def save_vectors(catalog: Catalog, embedder: Embedder, vectors: dict[str, np.ndarray],
-                 path: Path | None = None) -> Path:
-    """Write the vectors of the catalog's items (`vectors`: id -> vector) beside it, atomically."""
-    path = path or vectors_path(catalog)
+                 texts: dict[str, str] | None = None) -> Path:
+    """Write the vectors of the catalog's items (`vectors`: id -> vector; `texts`: their documents, when known)
+    beside it, atomically."""
+    path = vectors_path(catalog)
     if path is None:
         raise ValueError("the catalog has no folder to write its vectors into")
-    texts = documents(catalog)
+    texts = texts if texts is not None else documents(catalog)
     ids = [item.id for item in catalog if item.id in vectors]
     matrix = np.stack([vectors[i] for i in ids]).astype(np.float16) if ids else np.zeros((0, embedder.dim), np.float16)
     tmp = path.with_name(path.name + ".tmp")
@@ -62,22 +63,28 @@ def save_vectors(catalog: Catalog, embedder: Embedder, vectors: dict[str, np.nda
     return path
 
 
-def shipped_vectors(catalog: Catalog, embedder: Embedder, texts: dict[str, str] | None = None,
-                    path: Path | None = None) -> tuple[dict[str, np.ndarray], str]:
-    """(id -> unit float32 vector, what was found) for the items whose shipped vector still matches."""
-    path = path or vectors_path(catalog)
+def shipped_vectors(catalog: Catalog, embedder: Embedder, texts: dict[str, str] | None = None) -> dict[str, np.ndarray]:
+    """id -> unit float32 vector for the items whose shipped vector still matches; a file that cannot be used is
+    logged as a warning, with why."""
+    path = vectors_path(catalog)
     if path is None or not path.is_file():
-        return {}, "no vectors shipped with the catalog"
+        log.info("no item vectors shipped with the catalog")
+        return {}
     try:
         with np.load(path, allow_pickle=False) as saved:
             name, dim = str(saved["embedder"]), int(saved["dim"])
             ids, matrix, hashes = saved["ids"], saved["vectors"], saved["hashes"]
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-        return {}, f"the shipped vectors in {path} cannot be read ({type(exc).__name__}: {exc}); embedding instead"
+        log.warning("the shipped vectors in %s cannot be read (%s: %s); embedding instead", path,
+                    type(exc).__name__, exc)
+        return {}
     if name != embedder.name or dim != embedder.dim:
-        return {}, f"the shipped vectors were made with {name} ({dim}-d), not {embedder.name}; embedding instead"
+        log.warning("the shipped vectors were made with %s (%d-d), not %s; embedding instead", name, dim,
+                    embedder.name)
+        return {}
     if matrix.ndim != 2 or matrix.shape != (len(ids), dim) or len(hashes) != len(ids):
-        return {}, f"the shipped vectors in {path} have the wrong shape {matrix.shape}; embedding instead"
+        log.warning("the shipped vectors in %s have the wrong shape %s; embedding instead", path, matrix.shape)
+        return {}
     texts = texts if texts is not None else documents(catalog)
     out = {}
     for item_id, vector, stored in zip(ids.tolist(), matrix, hashes.tolist()):
@@ -88,8 +95,9 @@ def shipped_vectors(catalog: Catalog, embedder: Embedder, texts: dict[str, str] 
             if norm > 0:
                 out[item_id] = vector / norm
     missing = len(texts) - len(out)
-    return out, (f"{len(out)} item vectors shipped with the catalog" + (f"; embedding the {missing} others"
-                                                                        if missing else ""))
+    log.info("%d item vectors shipped with the catalog%s", len(out), f"; embedding the {missing} others"
+             if missing else "")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,10 +112,10 @@ def main(argv: list[str] | None = None) -> int:
     except CatalogError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     embedder = SentenceTransformerEmbedder()
     texts = documents(catalog)
-    known, said = shipped_vectors(catalog, embedder, texts)
-    print(said)
+    known = shipped_vectors(catalog, embedder, texts)
     todo = [i for i in texts if i not in known]
     from tqdm.auto import tqdm
 
@@ -115,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         for start in tqdm(range(0, len(todo), 256), desc="embedding", unit="batch"):
             batch = todo[start:start + 256]
             known.update(zip(batch, embedder.embed([texts[i] for i in batch], kind="document")))
-    print(f"wrote {save_vectors(catalog, embedder, known)} ({len(known)} items)")
+    print(f"wrote {save_vectors(catalog, embedder, known, texts)} ({len(known)} items)")
     return 0
 
 

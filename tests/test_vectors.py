@@ -1,6 +1,7 @@
 """Item vectors shipped beside a catalog (retrieval/vectors.py): a first start loads them instead of embedding,
 and whatever does not match (another embedder, a changed item, a damaged file) is embedded again."""
 
+import logging
 from dataclasses import replace
 
 import numpy as np
@@ -34,15 +35,16 @@ def build(catalog, embedder):
     return ItemIndex(ephemeral_client(), catalog, embedder, name=f"t{id(embedder)}").open(progress=False)
 
 
-def test_a_build_takes_the_shipped_vectors_and_embeds_nothing(folder):
+def test_a_build_takes_the_shipped_vectors_and_embeds_nothing(folder, caplog):
     catalog, embedder = load_catalog(folder), Counting()
     index = build(catalog, embedder)
     assert embedder.texts == 0 and index.vectors.shape == (60, 64)
     expected = HashEmbedder().embed([documents(catalog)[i.id] for i in catalog])
     assert np.allclose(index.vectors, expected, atol=2e-3)  # float16 on disk
-    control = Counting("another-embedder")  # control: vectors of another model are never used
-    build(catalog, control)
-    assert control.texts == 60
+    control = Counting("another-embedder")  # control: vectors of another model are never used, and it is said
+    with caplog.at_level(logging.WARNING, logger="retrieval.vectors"):
+        build(catalog, control)
+    assert control.texts == 60 and "made with hash-embedder" in caplog.text
 
 
 def test_only_the_items_whose_document_changed_are_embedded_again(folder):
@@ -56,11 +58,12 @@ def test_only_the_items_whose_document_changed_are_embedded_again(folder):
 
 @pytest.mark.parametrize("damage", [lambda p: p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2]),
                                     lambda p: p.write_bytes(b"not a numpy file"), lambda p: p.write_bytes(b"")])
-def test_a_damaged_file_is_said_and_everything_is_embedded(folder, damage):
+def test_a_damaged_file_is_said_and_everything_is_embedded(folder, damage, caplog):
     damage(folder / FILE)
     catalog = load_catalog(folder)
-    found, said = shipped_vectors(catalog, HashEmbedder())
-    assert not found and "cannot be read" in said
+    with caplog.at_level(logging.WARNING, logger="retrieval.vectors"):
+        assert not shipped_vectors(catalog, HashEmbedder())
+    assert "cannot be read" in caplog.text
     embedder = Counting()
     assert build(catalog, embedder).vectors.shape == (60, 64) and embedder.texts == 60
 
@@ -72,5 +75,4 @@ def test_the_bundled_catalog_ships_current_vectors(full_catalog):
     class Packaged:
         name, dim = "all-MiniLM-L6-v2", 384
 
-    found, said = shipped_vectors(full_catalog, Packaged())
-    assert len(found) == len(full_catalog), said
+    assert len(shipped_vectors(full_catalog, Packaged())) == len(full_catalog)

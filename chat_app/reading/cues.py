@@ -32,7 +32,8 @@ STRONG_TITLE_CUES = (r"seen|saw|watched|watching|rewatched|re-watched|rewatch|re
                      r"aside from|except|except for|fan of|similar to|such as|something like|anything like|stuff like|"
                      r"things like|ones like|movies like|films like|books like|games like|shows like|in the vein of|"
                      r"same vibe as|vibes? of|reminds me of|along the lines of|the likes of|sequel to|favou?rite is|"
-                     r"than|same year as|same time as|as good as|more like|like the|tell me about|tell me more about|what is|what's|whats")
+                     r"than|same year as|same time as|as good as|more like|like the|tell me about|tell me more about|"
+                     r"what is|what's|whats")
 # what makes a shouted word a title: having seen or liked it, not a question ("what's the GOAT of westerns")
 SHOUTED_TITLE_CUES = (r"seen|saw|watched|rewatched|loved|liked|enjoyed|besides|other than|apart from|except|"
                       r"similar to|something like|anything like|movies like|films like|books like|games like")
@@ -41,7 +42,7 @@ WEAK_TITLE_CUES = r"loved|liked|enjoyed|adore|adored|love|loves|like|likes|enjoy
 PERSON_CUES = r"by|starring|stars|featuring|directed by|director|actor|actress|fan of|w/|w"  # "smth w the rock"
 # a title followed by what people say of a film they liked
 PRAISED_AFTER = re.compile(r"\s+(?:was|is|were|has always been)\s+(?:so\s+|really\s+|just\s+|pretty\s+|absolutely\s+)?"
-                           r"(?:great|amazing|awesome|so+ good|fantastic|brilliant|perfect|incredible|excellent|so good|"
+                           r"(?:great|amazing|awesome|so+ good|fantastic|brilliant|perfect|incredible|excellent|"
                            r"a masterpiece|my favou?rite|the best|one of my favou?rites|my comfort (?:movie|film|show|"
                            r"book|game)|my (?:all[- ]time )?fave|my go-to|a classic|my jam)\b", re.IGNORECASE)
 # a title followed by what people say of one they did not like: "dune was not for me", "tenet bored me"
@@ -211,7 +212,7 @@ def title_evidence(text: str, start: int, end: int, extra_ordinary: frozenset[st
     # what follows a title says how it is meant, when its words are not a plain phrase ("the great outdoors is
     # not for me" is about the outdoors)
     distinct = not common and (len(words) == 1 or not plain)
-    if PANNED_AFTER.match(text[end:]) and distinct:
+    if panned_after(text, end) and distinct:
         return "panned"  # "interstellar was not for me"
     if LIKENED_AFTER.match(text[end:]) and distinct:
         return "likened"  # "jurassic park vibes", "donnie darko type stuff"

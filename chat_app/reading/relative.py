@@ -42,7 +42,7 @@ _BORN = re.compile(r"\bborn in (?:(?P<century>19|20)|')?(?P<year>\d\d)\b|\b(?:an
                    r"(?P<year2>\d\d)\s+(?:baby|kid)\b", re.IGNORECASE)
 _BEFORE_BORN = re.compile(r"\bbefore i (?:was|were) (?:even |ever )?born\b", re.IGNORECASE)
 _SINCE_BORN = re.compile(r"\b(?:since|after) i (?:was|were) born\b", re.IGNORECASE)
-_YEAR_BORN = re.compile(r"\b(?:the year|when) i (?:was|were) born\b|\bmy (?:birth ?year|year of birth|birth year)\b|"
+_YEAR_BORN = re.compile(r"\b(?:the year|when) i (?:was|were) born\b|\bmy (?:birth ?year|year of birth)\b|"
                         r"\bthe year of my birth\b", re.IGNORECASE)
 
 
