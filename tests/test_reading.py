@@ -98,3 +98,12 @@ def test_a_limit_after_a_negation_is_no_topic(reader):
                                            ("something dark", False), ("a tooth fairy movie", False)])
 def test_a_message_that_adds_to_what_was_asked_says_so(reader, message, adds):
     assert reader(message).adds is adds
+
+
+@pytest.mark.parametrize("message, word", [("a slow burn story about a lighthouse keeper", "burn"),
+                                           ("a page-turner thriller, anything except james patterson", "page"),
+                                           ("something that keeps me on the edge of my seat", "seat")])
+def test_how_an_item_feels_to_get_through_is_no_topic(reader, message, word):
+    """"slow burn", "page-turner", "edge of my seat" say how it feels, not what it is about: "slow burn" made
+    "burn" a theme and a pick matched "burn (in the plot summary)"."""
+    assert not any(word in p.text.lower() for p in reader(message).preferences)
